@@ -1,0 +1,464 @@
+#include "aot/ir/graph.h"
+
+#include <algorithm>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "aot/base/check.h"
+#include "aot/base/status_macros.h"
+
+namespace aot::ir {
+
+// ---------------------------------------------------------------------------
+// Use / Value
+
+void Use::set(Value* value) {
+  if (value_ == value) return;
+  if (value_ != nullptr) {
+    if (prev_ != nullptr) {
+      prev_->next_ = next_;
+    } else {
+      value_->first_use_ = next_;
+    }
+    if (next_ != nullptr) next_->prev_ = prev_;
+    prev_ = next_ = nullptr;
+  }
+  value_ = value;
+  if (value_ != nullptr) {
+    next_ = value_->first_use_;
+    if (next_ != nullptr) next_->prev_ = this;
+    value_->first_use_ = this;
+  }
+}
+
+Value::~Value() { AOT_CHECK(first_use_ == nullptr) << "value " << name_ << " destroyed with uses"; }
+
+int Value::num_uses() const {
+  int n = 0;
+  for (Use* u = first_use_; u != nullptr; u = u->next_use()) ++n;
+  return n;
+}
+
+std::vector<Node*> Value::users() const {
+  std::vector<Node*> out;
+  for (Use* u = first_use_; u != nullptr; u = u->next_use()) {
+    if (u->owner() != nullptr) out.push_back(u->owner());
+  }
+  std::sort(out.begin(), out.end(),
+            [this](const Node* a, const Node* b) { return graph_->OrderOf(a) < graph_->OrderOf(b); });
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+bool Value::is_output() const {
+  for (Use* u = first_use_; u != nullptr; u = u->next_use()) {
+    if (u->owner() == nullptr) return true;
+  }
+  return false;
+}
+
+void Value::ReplaceAllUsesWith(Value* other) {
+  AOT_CHECK(other != this);
+  while (first_use_ != nullptr) first_use_->set(other);
+}
+
+// ---------------------------------------------------------------------------
+// Node
+
+Node::~Node() {
+  // Operands first: they may refer to this node's own results only in a
+  // broken graph, but never leave dangling links either way.
+  operands_.clear();
+}
+
+const std::string& Node::name() const {
+  static const std::string* const kEmpty = new std::string;
+  return results_.empty() ? *kEmpty : results_[0]->name();
+}
+
+int Node::group_start(int g) const {
+  int start = 0;
+  for (int i = 0; i < g; ++i) start += group_sizes_[i];
+  return start;
+}
+
+std::vector<Value*> Node::group(int g) const {
+  std::vector<Value*> out;
+  int start = group_start(g);
+  for (int i = 0; i < group_sizes_[g]; ++i) out.push_back(operand(start + i));
+  return out;
+}
+
+const AttrValue& Node::attr(absl::string_view name) const {
+  int i = op_->schema().AttrIndex(name);
+  AOT_CHECK(i >= 0) << op_->name() << " has no attribute " << name;
+  return attrs_[i];
+}
+
+absl::Status Node::set_attr(absl::string_view name, AttrValue value) {
+  const OpSchema& schema = op_->schema();
+  int i = schema.AttrIndex(name);
+  if (i < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(op_->name(), ": no attribute named '", name, "'"));
+  }
+  const SchemaArg& arg = schema.args()[schema.attr_args()[i]];
+  if (arg.attr_type == AttrType::kFloat && value.is_int()) value = AttrValue(static_cast<double>(value.i()));
+  if (!value.Matches(arg.attr_type, arg.optional)) {
+    return absl::InvalidArgumentError(absl::StrCat(op_->name(), ": attribute '", name, "' expects ",
+                                                   AttrTypeName(arg.attr_type), arg.optional ? "?" : "",
+                                                   ", got ", value.ToString()));
+  }
+  attrs_[i] = std::move(value);
+  return absl::OkStatus();
+}
+
+absl::string_view Node::annotation(absl::string_view key) const {
+  for (const auto& [k, v] : annotations_) {
+    if (k == key) return v;
+  }
+  return "";
+}
+
+void Node::set_annotation(absl::string_view key, absl::string_view value) {
+  for (auto& [k, v] : annotations_) {
+    if (k == key) {
+      v = std::string(value);
+      return;
+    }
+  }
+  annotations_.emplace_back(std::string(key), std::string(value));
+}
+
+bool Node::is_dead() const {
+  for (const auto& r : results_) {
+    if (r->has_uses()) return false;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+// Graph
+
+Graph::~Graph() {
+  // Drop every use before any value goes away.
+  outputs_.clear();
+  for (auto& n : nodes_) n->operands_.clear();
+  nodes_.clear();
+  inputs_.clear();
+}
+
+namespace {
+
+// Makes `name` an identifier the text form can read back: [A-Za-z_][A-Za-z0-9_]*,
+// not a keyword of the text form.
+std::string SanitizeName(absl::string_view name) {
+  std::string out;
+  out.reserve(name.size() + 1);
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    out += ok ? c : '_';
+  }
+  if (out.empty() || (out[0] >= '0' && out[0] <= '9')) out.insert(out.begin(), '_');
+  if (out == "graph" || out == "return" || out == "None" || out == "true" || out == "false" ||
+      out == "requires_grad" || out == "inf" || out == "nan") {
+    out += '_';
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string Graph::UniqueName(absl::string_view base) {
+  std::string b = SanitizeName(base);
+  if (!values_by_name_.contains(b)) return b;
+  int64_t& counter = name_counters_[b];
+  while (true) {
+    std::string candidate = absl::StrCat(b, "_", ++counter);
+    if (!values_by_name_.contains(candidate)) return candidate;
+  }
+}
+
+void Graph::ReleaseName(const std::string& name) { values_by_name_.erase(name); }
+
+Value* Graph::AddInput(absl::string_view name, TensorMeta meta) {
+  std::string unique = UniqueName(name);
+  auto v = std::unique_ptr<Value>(new Value(this, nullptr, num_inputs(), unique, std::move(meta)));
+  values_by_name_[unique] = v.get();
+  inputs_.push_back(std::move(v));
+  return inputs_.back().get();
+}
+
+std::vector<Value*> Graph::inputs() const {
+  std::vector<Value*> out;
+  out.reserve(inputs_.size());
+  for (const auto& v : inputs_) out.push_back(v.get());
+  return out;
+}
+
+absl::Status Graph::EraseInput(Value* input) {
+  if (input->graph() != this || !input->is_input()) {
+    return absl::InvalidArgumentError(absl::StrCat("EraseInput: ", input->name(), " is not an input of this graph"));
+  }
+  if (input->has_uses()) {
+    return absl::FailedPreconditionError(absl::StrCat("EraseInput: input ", input->name(), " still has uses"));
+  }
+  int idx = input->index();
+  ReleaseName(input->name());
+  inputs_.erase(inputs_.begin() + idx);
+  for (int i = idx; i < num_inputs(); ++i) inputs_[i]->index_ = i;
+  return absl::OkStatus();
+}
+
+absl::Status Graph::CheckGroups(const OpDef& op, const std::vector<std::vector<Value*>>& groups) const {
+  const OpSchema& schema = op.schema();
+  if (groups.size() != schema.tensor_args().size()) {
+    return absl::InvalidArgumentError(absl::StrCat(op.name(), ": expected ", schema.tensor_args().size(),
+                                                   " tensor arguments, got ", groups.size()));
+  }
+  for (size_t g = 0; g < groups.size(); ++g) {
+    const SchemaArg& arg = schema.args()[schema.tensor_args()[g]];
+    size_t n = groups[g].size();
+    if ((arg.kind == SchemaArg::Kind::kTensor && n != 1) ||
+        (arg.kind == SchemaArg::Kind::kOptionalTensor && n > 1)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(op.name(), ": argument '", arg.name, "' takes ",
+                       arg.kind == SchemaArg::Kind::kTensor ? "one tensor" : "at most one tensor", ", got ", n));
+    }
+    for (Value* v : groups[g]) {
+      if (v == nullptr) {
+        return absl::InvalidArgumentError(absl::StrCat(op.name(), ": argument '", arg.name, "' is null"));
+      }
+      if (v->graph() != this) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(op.name(), ": argument '", arg.name, "' (", v->name(), ") belongs to another graph"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Node*> Graph::Create(OpKind kind, absl::Span<Value* const> operands, const AttrList& attrs,
+                                    const CreateOptions& options) {
+  const OpDef& op = GetOpDef(kind);
+  size_t num_groups = op.schema().tensor_args().size();
+  if (operands.size() != num_groups) {
+    return absl::InvalidArgumentError(absl::StrCat(op.name(), ": expected ", num_groups, " operands, got ",
+                                                   operands.size(), " (schema: ", op.schema().ToString(), ")"));
+  }
+  std::vector<std::vector<Value*>> groups;
+  groups.reserve(num_groups);
+  for (Value* v : operands) {
+    if (v == nullptr) {
+      groups.emplace_back();  // An absent optional tensor.
+    } else {
+      groups.push_back({v});
+    }
+  }
+  return CreateWithGroups(kind, std::move(groups), attrs, options);
+}
+
+absl::StatusOr<Node*> Graph::CreateWithGroups(OpKind kind, std::vector<std::vector<Value*>> groups,
+                                              const AttrList& attrs, const CreateOptions& options) {
+  const OpDef& op = GetOpDef(kind);
+  AOT_RETURN_IF_ERROR(CheckGroups(op, groups));
+  std::vector<AttrValue> resolved;
+  AOT_RETURN_IF_ERROR(ResolveAttrs(op, attrs, &resolved));
+  std::vector<std::vector<const TensorMeta*>> metas(groups.size());
+  for (size_t g = 0; g < groups.size(); ++g) {
+    for (Value* v : groups[g]) metas[g].push_back(&v->meta());
+  }
+  ShapeContext ctx(op, metas, resolved);
+  AOT_ASSIGN_OR_RETURN(std::vector<TensorMeta> result_metas, op.shape_fn()(ctx));
+  std::string base = options.name.empty() ? op.schema().name() : options.name;
+  std::unique_ptr<Node> node = NewNode(&op, groups, std::move(resolved));
+  for (size_t i = 0; i < result_metas.size(); ++i) {
+    AddResult(node.get(), UniqueName(base), std::move(result_metas[i]));
+  }
+  return Insert(std::move(node), options.insert_before);
+}
+
+absl::StatusOr<Node*> Graph::CreateUnchecked(OpKind kind, std::vector<std::vector<Value*>> groups,
+                                             const AttrList& attrs, std::vector<TensorMeta> result_metas,
+                                             std::vector<std::string> result_names, Node* insert_before) {
+  const OpDef& op = GetOpDef(kind);
+  AOT_RETURN_IF_ERROR(CheckGroups(op, groups));
+  if (result_names.size() != result_metas.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(op.name(), ": ", result_names.size(), " result names for ",
+                                                   result_metas.size(), " results"));
+  }
+  for (const std::string& n : result_names) {
+    if (values_by_name_.contains(n)) {
+      return absl::InvalidArgumentError(absl::StrCat(op.name(), ": value name '", n, "' is already defined"));
+    }
+  }
+  std::vector<AttrValue> resolved;
+  AOT_RETURN_IF_ERROR(ResolveAttrs(op, attrs, &resolved));
+  std::unique_ptr<Node> node = NewNode(&op, groups, std::move(resolved));
+  for (size_t i = 0; i < result_metas.size(); ++i) {
+    AddResult(node.get(), std::move(result_names[i]), std::move(result_metas[i]));
+  }
+  return Insert(std::move(node), insert_before);
+}
+
+std::unique_ptr<Node> Graph::NewNode(const OpDef* op, const std::vector<std::vector<Value*>>& groups,
+                                     std::vector<AttrValue> attrs) {
+  auto node = std::unique_ptr<Node>(new Node(this, op));
+  for (const auto& group : groups) {
+    node->group_sizes_.push_back(static_cast<int>(group.size()));
+    for (Value* v : group) {
+      node->operands_.push_back(std::make_unique<Use>(node.get(), static_cast<int>(node->operands_.size())));
+      node->operands_.back()->set(v);
+    }
+  }
+  node->attrs_ = std::move(attrs);
+  return node;
+}
+
+Value* Graph::AddResult(Node* node, std::string name, TensorMeta meta) {
+  auto v = std::unique_ptr<Value>(
+      new Value(this, node, node->num_results(), std::move(name), std::move(meta)));
+  values_by_name_[v->name()] = v.get();
+  node->results_.push_back(std::move(v));
+  return node->results_.back().get();
+}
+
+Node* Graph::Insert(std::unique_ptr<Node> node, Node* insert_before) {
+  Node* raw = node.get();
+  auto pos = insert_before == nullptr ? nodes_.end() : insert_before->self_;
+  raw->self_ = nodes_.insert(pos, std::move(node));
+  if (insert_before == nullptr && order_valid_) {
+    // Appending keeps the cached order valid.
+    order_[raw] = nodes_.size() == 1 ? 0 : order_.at(std::prev(raw->self_)->get()) + 1;
+  } else {
+    order_valid_ = false;
+  }
+  return raw;
+}
+
+std::vector<Node*> Graph::nodes() const {
+  std::vector<Node*> out;
+  out.reserve(nodes_.size());
+  for (const auto& n : nodes_) out.push_back(n.get());
+  return out;
+}
+
+absl::Status Graph::EraseNode(Node* node) {
+  if (node->graph() != this) return absl::InvalidArgumentError("EraseNode: node belongs to another graph");
+  for (const auto& r : node->results_) {
+    if (Use* u = r->first_use()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "EraseNode: ", r->name(), " is still used by ",
+          u->owner() ? absl::StrCat("node ", u->owner()->name()) : std::string("the graph outputs")));
+    }
+  }
+  node->operands_.clear();
+  for (const auto& r : node->results_) ReleaseName(r->name());
+  order_.erase(node);
+  nodes_.erase(node->self_);
+  return absl::OkStatus();
+}
+
+void Graph::MoveBefore(Node* node, Node* pos) {
+  auto dest = pos == nullptr ? nodes_.end() : pos->self_;
+  nodes_.splice(dest, nodes_, node->self_);
+  order_valid_ = false;
+}
+
+void Graph::SetOutputs(absl::Span<Value* const> values) {
+  outputs_.clear();
+  for (Value* v : values) AddOutput(v);
+}
+
+void Graph::AddOutput(Value* value) {
+  AOT_CHECK(value != nullptr && value->graph() == this) << "output from another graph";
+  outputs_.push_back(std::make_unique<Use>(nullptr, num_outputs()));
+  outputs_.back()->set(value);
+}
+
+std::vector<Value*> Graph::outputs() const {
+  std::vector<Value*> out;
+  out.reserve(outputs_.size());
+  for (const auto& u : outputs_) out.push_back(u->get());
+  return out;
+}
+
+int64_t Graph::OrderOf(const Node* node) const {
+  if (!order_valid_) {
+    order_.clear();
+    order_.reserve(nodes_.size());
+    int64_t i = 0;
+    for (const auto& n : nodes_) order_[n.get()] = i++;
+    order_valid_ = true;
+  }
+  auto it = order_.find(node);
+  AOT_CHECK(it != order_.end()) << "node not in graph";
+  return it->second;
+}
+
+absl::Status Graph::SortTopologically() {
+  // Iterative DFS in program order: a node is placed after all producers of
+  // its operands. Nodes already in order stay in order.
+  enum State : uint8_t { kUnvisited, kVisiting, kDone };
+  absl::flat_hash_map<const Node*, State> state;
+  state.reserve(nodes_.size());
+  std::vector<Node*> order;
+  order.reserve(nodes_.size());
+  std::vector<std::pair<Node*, int>> stack;
+  for (const auto& root : nodes_) {
+    if (state[root.get()] != kUnvisited) continue;
+    stack.emplace_back(root.get(), 0);
+    state[root.get()] = kVisiting;
+    while (!stack.empty()) {
+      auto& [n, next] = stack.back();
+      if (next < n->num_operands()) {
+        Value* v = n->operand(next++);
+        Node* p = v->producer();
+        if (p == nullptr) continue;
+        State& s = state[p];
+        if (s == kVisiting) {
+          return absl::InternalError(absl::StrCat("graph has a cycle through ", p->name()));
+        }
+        if (s == kUnvisited) {
+          s = kVisiting;
+          stack.emplace_back(p, 0);
+        }
+        continue;
+      }
+      state[n] = kDone;
+      order.push_back(n);
+      stack.pop_back();
+    }
+  }
+  for (Node* n : order) nodes_.splice(nodes_.end(), nodes_, n->self_);
+  order_valid_ = false;
+  return absl::OkStatus();
+}
+
+std::unique_ptr<Graph> Graph::Clone() const {
+  auto g = std::make_unique<Graph>(name_);
+  absl::flat_hash_map<const Value*, Value*> map;
+  map.reserve(values_by_name_.size());
+  for (const auto& in : inputs_) map[in.get()] = g->AddInput(in->name(), in->meta());
+  for (const auto& n : nodes_) {
+    std::vector<std::vector<Value*>> groups;
+    int k = 0;
+    for (int size : n->group_sizes_) {
+      groups.emplace_back();
+      for (int i = 0; i < size; ++i) groups.back().push_back(map.at(n->operand(k++)));
+    }
+    std::unique_ptr<Node> node = g->NewNode(n->op_, groups, n->attrs_);
+    node->annotations_ = n->annotations_;
+    for (const auto& r : n->results_) map[r.get()] = g->AddResult(node.get(), r->name(), r->meta());
+    g->Insert(std::move(node), nullptr);
+  }
+  g->name_counters_ = name_counters_;
+  for (const auto& o : outputs_) g->AddOutput(map.at(o->get()));
+  return g;
+}
+
+Value* Graph::FindValue(absl::string_view name) const {
+  auto it = values_by_name_.find(name);
+  return it == values_by_name_.end() ? nullptr : it->second;
+}
+
+}  // namespace aot::ir

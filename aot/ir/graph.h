@@ -1,0 +1,309 @@
+// The graph IR: a Graph owns Nodes; a Node has operand Values (uses) and
+// result Values; graph inputs are Values without a producer; graph outputs
+// are a list of uses. SSA: every Value is defined once, before its uses in
+// the node order.
+//
+//   Graph g("forward");
+//   Value* x = g.AddInput("primals_1", TensorMeta(Shape{4}, DType::kFloat32));
+//   AOT_ASSIGN_OR_RETURN(Node* c, g.Create(OpKind::kCos, {x}));
+//   AOT_ASSIGN_OR_RETURN(Node* c1, g.Create(OpKind::kCos, {c->result()}));
+//   g.SetOutputs({c1->result(), c->result()});
+//   // def forward(primals_1: f32[4]):
+//   //     cos: f32[4] = cos(primals_1)
+//   //     cos_1: f32[4] = cos(cos)
+//   //     return (cos_1, cos)
+//
+// Ownership: the Graph owns Nodes and input Values (stable addresses until
+// erased); a Node owns its result Values. Each operand slot (Use) links itself
+// into its Value's use list, so users(), ReplaceAllUsesWith and DCE cost
+// O(uses). Editing while iterating: copy the list first, or step past a node
+// before erasing it.
+#ifndef AOT_IR_GRAPH_H_
+#define AOT_IR_GRAPH_H_
+
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "aot/ir/attr.h"
+#include "aot/ir/op.h"
+#include "aot/ir/shape.h"
+
+namespace aot::ir {
+
+class Graph;
+class Node;
+class Value;
+
+// One operand slot of a node, or one graph output. Links itself into the use
+// list of the value it refers to.
+class Use {
+ public:
+  Use(Node* owner, int index) : owner_(owner), index_(index) {}
+  Use(const Use&) = delete;
+  Use& operator=(const Use&) = delete;
+  ~Use() { set(nullptr); }
+
+  Value* get() const { return value_; }
+  // The node whose operand this is; nullptr for a graph output.
+  Node* owner() const { return owner_; }
+  // The operand index in the owner, or the output index.
+  int index() const { return index_; }
+  void set(Value* value);
+  Use* next_use() const { return next_; }
+
+ private:
+  Value* value_ = nullptr;
+  Node* owner_;
+  int index_;
+  Use* next_ = nullptr;
+  Use* prev_ = nullptr;
+};
+
+// A tensor value: a graph input or a node result.
+class Value {
+ public:
+  Value(const Value&) = delete;
+  Value& operator=(const Value&) = delete;
+  ~Value();
+
+  const std::string& name() const { return name_; }
+  const TensorMeta& meta() const { return meta_; }
+  void set_meta(TensorMeta meta) { meta_ = std::move(meta); }
+  // The node that defines this value; nullptr for a graph input.
+  Node* producer() const { return producer_; }
+  bool is_input() const { return producer_ == nullptr; }
+  // The result index in the producer, or the input index.
+  int index() const { return index_; }
+  Graph* graph() const { return graph_; }
+
+  // The first use; walk with Use::next_use(). Order is unspecified.
+  Use* first_use() const { return first_use_; }
+  bool has_uses() const { return first_use_ != nullptr; }
+  int num_uses() const;
+  // The distinct nodes that use this value, in node order.
+  std::vector<Node*> users() const;
+  // Returns true if a graph output refers to this value.
+  bool is_output() const;
+  // Points every use of this value at `other` (same graph).
+  void ReplaceAllUsesWith(Value* other);
+
+ private:
+  friend class Graph;
+  friend class Node;
+  friend class Use;
+  Value(Graph* graph, Node* producer, int index, std::string name, TensorMeta meta)
+      : graph_(graph), producer_(producer), index_(index), name_(std::move(name)), meta_(std::move(meta)) {}
+
+  Graph* graph_;
+  Node* producer_;
+  int index_;
+  std::string name_;
+  TensorMeta meta_;
+  Use* first_use_ = nullptr;
+};
+
+// An operation in a graph.
+class Node {
+ public:
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+  ~Node();
+
+  const OpDef& op() const { return *op_; }
+  OpKind kind() const { return op_->kind(); }
+  Graph* graph() const { return graph_; }
+  // The name of the first result (or of the node, if it has none).
+  const std::string& name() const;
+
+  // Operands, flattened over the schema's tensor arguments.
+  int num_operands() const { return static_cast<int>(operands_.size()); }
+  Value* operand(int i) const { return operands_[i]->get(); }
+  void set_operand(int i, Value* v) { operands_[i]->set(v); }
+  const Use& operand_use(int i) const { return *operands_[i]; }
+  // Operand groups: group g belongs to schema tensor argument g and holds
+  // group_size(g) operands starting at group_start(g).
+  int num_groups() const { return static_cast<int>(group_sizes_.size()); }
+  int group_size(int g) const { return group_sizes_[g]; }
+  int group_start(int g) const;
+  std::vector<Value*> group(int g) const;
+
+  // Attributes in the schema's attr_args() order, defaults filled in.
+  absl::Span<const AttrValue> attrs() const { return attrs_; }
+  // The attribute named `name`; AOT_CHECKs that the schema has it.
+  const AttrValue& attr(absl::string_view name) const;
+  // Sets attribute `name`; InvalidArgument if unknown or of the wrong type.
+  absl::Status set_attr(absl::string_view name, AttrValue value);
+
+  int num_results() const { return static_cast<int>(results_.size()); }
+  Value* result(int i = 0) const { return results_[i].get(); }
+
+  // Free-form annotations that passes and tools read (e.g. "scope" for the
+  // module a node came from, "recompute" for partitioner hints). Printed and
+  // serialized with the node.
+  const std::vector<std::pair<std::string, std::string>>& annotations() const { return annotations_; }
+  // Returns the annotation `key`, or "" if unset.
+  absl::string_view annotation(absl::string_view key) const;
+  void set_annotation(absl::string_view key, absl::string_view value);
+
+  // Returns true if no result has uses.
+  bool is_dead() const;
+
+ private:
+  friend class Graph;
+  Node(Graph* graph, const OpDef* op) : graph_(graph), op_(op) {}
+
+  Graph* graph_;
+  const OpDef* op_;
+  std::vector<std::unique_ptr<Use>> operands_;
+  std::vector<int> group_sizes_;
+  std::vector<AttrValue> attrs_;
+  std::vector<std::unique_ptr<Value>> results_;
+  std::vector<std::pair<std::string, std::string>> annotations_;
+  std::list<std::unique_ptr<Node>>::iterator self_;
+};
+
+// Options for Graph::Create.
+struct CreateOptions {
+  // Base for result names; "" uses the op's name (without overload).
+  std::string name;
+  // Insert before this node; nullptr appends at the end.
+  Node* insert_before = nullptr;
+};
+
+// A computation: inputs, nodes in program order, outputs.
+class Graph {
+ public:
+  explicit Graph(std::string name = "graph") : name_(std::move(name)) {}
+  Graph(const Graph&) = delete;
+  Graph& operator=(const Graph&) = delete;
+  ~Graph();
+
+  const std::string& name() const { return name_; }
+  void set_name(std::string name) { name_ = std::move(name); }
+
+  // --- Inputs ---
+  // Adds an input (placeholder) named UniqueName(name).
+  Value* AddInput(absl::string_view name, TensorMeta meta);
+  int num_inputs() const { return static_cast<int>(inputs_.size()); }
+  Value* input(int i) const { return inputs_[i].get(); }
+  std::vector<Value*> inputs() const;
+  // Removes an input without uses; later inputs shift down.
+  absl::Status EraseInput(Value* input);
+
+  // --- Nodes ---
+  // Creates a node of `kind` with one operand per tensor argument of its
+  // schema, runs its shape rule and inserts it. Returns InvalidArgument for
+  // a wrong operand count, unknown or ill-typed attribute, or operands the
+  // shape rule rejects; the message names the op.
+  absl::StatusOr<Node*> Create(OpKind kind, absl::Span<Value* const> operands,
+                               const AttrList& attrs = {}, const CreateOptions& options = {});
+  // As Create, with explicit operand groups (for Tensor[] and Tensor?).
+  absl::StatusOr<Node*> CreateWithGroups(OpKind kind, std::vector<std::vector<Value*>> groups,
+                                         const AttrList& attrs = {},
+                                         const CreateOptions& options = {});
+  // Creates a node with the given result metadata and names, without running
+  // the shape rule (loaders do this, then run the verifier). Attributes are
+  // checked against the schema.
+  absl::StatusOr<Node*> CreateUnchecked(OpKind kind, std::vector<std::vector<Value*>> groups,
+                                        const AttrList& attrs, std::vector<TensorMeta> result_metas,
+                                        std::vector<std::string> result_names,
+                                        Node* insert_before = nullptr);
+
+  int num_nodes() const { return static_cast<int>(nodes_.size()); }
+  // The nodes in program order. Valid until the next insertion or erasure.
+  std::vector<Node*> nodes() const;
+  // Iterates nodes in order without copying: for (Node* n : g.node_range()).
+  class NodeRange;
+  NodeRange node_range() const;
+
+  // Erases a node none of whose results have uses. FailedPrecondition names
+  // the first remaining user otherwise.
+  absl::Status EraseNode(Node* node);
+  // Moves `node` to just before `pos` (nullptr: the end).
+  void MoveBefore(Node* node, Node* pos);
+
+  // --- Outputs ---
+  void SetOutputs(absl::Span<Value* const> values);
+  void AddOutput(Value* value);
+  int num_outputs() const { return static_cast<int>(outputs_.size()); }
+  Value* output(int i) const { return outputs_[i]->get(); }
+  void set_output(int i, Value* v) { outputs_[i]->set(v); }
+  std::vector<Value*> outputs() const;
+
+  // --- Whole-graph operations ---
+  // Reorders the nodes so that every operand is defined before its use,
+  // keeping the current order where it already is. Returns Internal if the
+  // graph has a cycle.
+  absl::Status SortTopologically();
+  // Returns a deep copy (same names, metadata and order).
+  std::unique_ptr<Graph> Clone() const;
+  // Returns the value named `name`, or nullptr.
+  Value* FindValue(absl::string_view name) const;
+  // Returns a name not yet used in this graph, based on `base` made an
+  // identifier (other characters become '_'; keywords of the text form get
+  // a trailing '_'), with "_N" appended if taken.
+  std::string UniqueName(absl::string_view base);
+
+  // The position of `node` in program order, recomputed lazily: O(1)
+  // amortised between edits.
+  int64_t OrderOf(const Node* node) const;
+
+ private:
+  friend class Node;
+  friend class Value;
+  absl::Status CheckGroups(const OpDef& op, const std::vector<std::vector<Value*>>& groups) const;
+  std::unique_ptr<Node> NewNode(const OpDef* op, const std::vector<std::vector<Value*>>& groups,
+                                std::vector<AttrValue> attrs);
+  Value* AddResult(Node* node, std::string name, TensorMeta meta);
+  Node* Insert(std::unique_ptr<Node> node, Node* insert_before);
+  void ReleaseName(const std::string& name);
+
+  std::string name_;
+  std::vector<std::unique_ptr<Value>> inputs_;
+  std::list<std::unique_ptr<Node>> nodes_;
+  std::vector<std::unique_ptr<Use>> outputs_;
+  absl::flat_hash_map<std::string, Value*> values_by_name_;
+  absl::flat_hash_map<std::string, int64_t> name_counters_;
+  mutable absl::flat_hash_map<const Node*, int64_t> order_;
+  mutable bool order_valid_ = false;
+};
+
+class Graph::NodeRange {
+ public:
+  class iterator {
+   public:
+    explicit iterator(std::list<std::unique_ptr<Node>>::const_iterator it) : it_(it) {}
+    Node* operator*() const { return it_->get(); }
+    iterator& operator++() {
+      ++it_;
+      return *this;
+    }
+    bool operator!=(const iterator& o) const { return it_ != o.it_; }
+    bool operator==(const iterator& o) const { return it_ == o.it_; }
+
+   private:
+    std::list<std::unique_ptr<Node>>::const_iterator it_;
+  };
+  explicit NodeRange(const std::list<std::unique_ptr<Node>>& list) : list_(list) {}
+  iterator begin() const { return iterator(list_.begin()); }
+  iterator end() const { return iterator(list_.end()); }
+
+ private:
+  const std::list<std::unique_ptr<Node>>& list_;
+};
+
+inline Graph::NodeRange Graph::node_range() const { return NodeRange(nodes_); }
+
+}  // namespace aot::ir
+
+#endif  // AOT_IR_GRAPH_H_

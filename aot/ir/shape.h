@@ -1,0 +1,133 @@
+// Shapes whose dimensions are concrete sizes or named symbols, and the
+// metadata of a tensor value (TensorMeta).
+#ifndef AOT_IR_SHAPE_H_
+#define AOT_IR_SHAPE_H_
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/container/inlined_vector.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "aot/ir/device.h"
+#include "aot/ir/dtype.h"
+
+namespace aot::ir {
+
+// One dimension: a concrete size (>= 0) or a named symbol such as a batch
+// size. Symbols are interned: two Dims with the same name are equal.
+// Arithmetic on symbols is not implemented yet; shape rules that need a
+// concrete size ask `concrete()` and report symbolic inputs as unsupported.
+class Dim {
+ public:
+  constexpr Dim() = default;
+  constexpr Dim(int64_t size) : value_(size) {}  // NOLINT: implicit by design.
+  // Returns the symbolic dimension `name` (an identifier, not a number).
+  static Dim Symbol(absl::string_view name);
+
+  bool is_symbolic() const { return symbol_ != nullptr; }
+  // Returns the size, or nullopt for a symbol.
+  std::optional<int64_t> concrete() const {
+    if (symbol_) return std::nullopt;
+    return value_;
+  }
+  // Returns the size; the caller has checked !is_symbolic().
+  int64_t value() const { return value_; }
+  // Returns the symbol's name ("" for a concrete Dim).
+  absl::string_view symbol() const;
+
+  std::string ToString() const;
+
+  friend bool operator==(const Dim& a, const Dim& b) {
+    return a.symbol_ == b.symbol_ && a.value_ == b.value_;
+  }
+  friend bool operator!=(const Dim& a, const Dim& b) { return !(a == b); }
+  template <typename H>
+  friend H AbslHashValue(H h, const Dim& d) {
+    return H::combine(std::move(h), d.value_, d.symbol_);
+  }
+
+ private:
+  int64_t value_ = 0;
+  const std::string* symbol_ = nullptr;  // Interned, never freed.
+};
+
+// The dimensions of a tensor. Rank 0 is a scalar.
+class Shape {
+ public:
+  Shape() = default;
+  Shape(std::initializer_list<int64_t> sizes);
+  explicit Shape(absl::Span<const int64_t> sizes);
+  explicit Shape(absl::InlinedVector<Dim, 6> dims) : dims_(std::move(dims)) {}
+
+  int rank() const { return static_cast<int>(dims_.size()); }
+  const Dim& dim(int i) const { return dims_[i]; }
+  Dim& dim(int i) { return dims_[i]; }
+  absl::Span<const Dim> dims() const { return dims_; }
+  void push_back(Dim d) { dims_.push_back(d); }
+  void insert(int at, Dim d) { dims_.insert(dims_.begin() + at, d); }
+  void erase(int at) { dims_.erase(dims_.begin() + at); }
+
+  bool is_concrete() const;
+  // Returns the sizes if every dimension is concrete.
+  std::optional<std::vector<int64_t>> concrete_sizes() const;
+  // Returns the number of elements, or nullopt if any dimension is symbolic.
+  std::optional<int64_t> numel() const;
+  // Returns the row-major (contiguous) strides; requires a concrete shape.
+  std::vector<int64_t> ContiguousStrides() const;
+
+  // "[4,3]", "[B,3]", "[]".
+  std::string ToString() const;
+
+  friend bool operator==(const Shape& a, const Shape& b) { return a.dims_ == b.dims_; }
+  friend bool operator!=(const Shape& a, const Shape& b) { return !(a == b); }
+  template <typename H>
+  friend H AbslHashValue(H h, const Shape& s) {
+    return H::combine(std::move(h), s.dims_);
+  }
+
+ private:
+  absl::InlinedVector<Dim, 6> dims_;
+};
+
+// Everything the IR knows about a tensor value without its data.
+struct TensorMeta {
+  Shape shape;
+  DType dtype = DType::kFloat32;
+  Device device = Device::Cpu();
+  // Empty means contiguous (row-major) strides.
+  std::vector<int64_t> strides;
+  bool requires_grad = false;
+
+  TensorMeta() = default;
+  TensorMeta(Shape s, DType d, Device dev = Device::Cpu())
+      : shape(std::move(s)), dtype(d), device(dev) {}
+
+  // Returns the number of bytes the elements occupy (numel * element size),
+  // or nullopt for a symbolic shape.
+  std::optional<int64_t> bytes() const;
+  bool is_contiguous() const;
+
+  // "f32[4,3]", with "@cuda:0" for a non-CPU device, "{s0,s1}" for
+  // non-contiguous strides and " requires_grad" when set.
+  std::string ToString() const;
+
+  friend bool operator==(const TensorMeta& a, const TensorMeta& b) {
+    return a.shape == b.shape && a.dtype == b.dtype && a.device == b.device &&
+           a.is_contiguous() == b.is_contiguous() &&
+           (a.is_contiguous() || a.strides == b.strides) && a.requires_grad == b.requires_grad;
+  }
+  friend bool operator!=(const TensorMeta& a, const TensorMeta& b) { return !(a == b); }
+};
+
+std::ostream& operator<<(std::ostream& os, const Dim& d);
+std::ostream& operator<<(std::ostream& os, const Shape& s);
+std::ostream& operator<<(std::ostream& os, const TensorMeta& m);
+
+}  // namespace aot::ir
+
+#endif  // AOT_IR_SHAPE_H_

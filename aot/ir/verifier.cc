@@ -1,0 +1,324 @@
+#include "aot/ir/verifier.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "aot/base/status_macros.h"
+
+namespace aot::ir {
+namespace {
+
+const char* KindName(SchemaArg::Kind kind) {
+  switch (kind) {
+    case SchemaArg::Kind::kTensor:
+      return "Tensor";
+    case SchemaArg::Kind::kOptionalTensor:
+      return "Tensor?";
+    case SchemaArg::Kind::kTensorList:
+      return "Tensor[]";
+    case SchemaArg::Kind::kAttr:
+      return "attribute";
+  }
+  return "?";
+}
+
+// The part of the metadata the verifier compares: dtype, shape and device
+// ("f32[4,3]", "f32[4]@cuda:0").
+std::string MetaString(const TensorMeta& m) { return TensorMeta(m.shape, m.dtype, m.device).ToString(); }
+
+bool SameMeta(const TensorMeta& a, const TensorMeta& b) {
+  return a.shape == b.shape && a.dtype == b.dtype && a.device == b.device;
+}
+
+// Checks one graph. Positions and use lists are indexed once, so the whole
+// check is linear (expected) in the number of nodes, values and uses.
+class Verifier {
+ public:
+  Verifier(const Graph& graph, const VerifyOptions& options) : graph_(graph), options_(options) {}
+
+  absl::Status Run() {
+    AOT_RETURN_IF_ERROR(IndexNodes());
+    AOT_RETURN_IF_ERROR(CheckInputs());
+    AOT_RETURN_IF_ERROR(IndexUses());
+    int64_t pos = 0;
+    for (const Node* node : graph_.node_range()) {
+      AOT_RETURN_IF_ERROR(CheckNode(*node, pos++));
+    }
+    return CheckOutputs();
+  }
+
+ private:
+  // "node cos_1 (cos)"; a node without results is named by its position.
+  std::string Label(const Node& node) const {
+    if (!node.name().empty()) return absl::StrCat("node ", node.name(), " (", node.op().name(), ")");
+    auto it = position_.find(&node);
+    return absl::StrCat("node #", it == position_.end() ? -1 : it->second, " (", node.op().name(), ")");
+  }
+  absl::Status NodeError(const Node& node, absl::string_view message) const {
+    return absl::InvalidArgumentError(absl::StrCat(Label(node), ": ", message));
+  }
+  absl::Status NodeInternal(const Node& node, absl::string_view message) const {
+    return absl::InternalError(absl::StrCat(Label(node), ": ", message));
+  }
+
+  absl::Status IndexNodes() {
+    position_.reserve(graph_.num_nodes());
+    int64_t pos = 0;
+    for (const Node* node : graph_.node_range()) {
+      if (node->graph() != &graph_) return NodeInternal(*node, "is listed in a graph it does not belong to");
+      position_[node] = pos++;
+    }
+    return absl::OkStatus();
+  }
+
+  // Checks what every value of the graph needs: a fresh name and no negative
+  // dimension (shape rules may assume sizes >= 0).
+  absl::Status CheckValue(const Value& v, absl::string_view where) {
+    if (!names_.insert(v.name()).second) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ": value name '", v.name(), "' is defined twice"));
+    }
+    for (const Dim& d : v.meta().shape.dims()) {
+      if (!d.is_symbolic() && d.value() < 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": value ", v.name(), " has a negative dimension: ", MetaString(v.meta())));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status CheckInputs() {
+    for (int i = 0; i < graph_.num_inputs(); ++i) {
+      const Value* v = graph_.input(i);
+      std::string where = absl::StrCat("input ", i, " (", v->name(), ")");
+      if (v->graph() != &graph_ || !v->is_input() || v->index() != i) {
+        return absl::InternalError(absl::StrCat(where, ": graph, producer or index is inconsistent"));
+      }
+      AOT_RETURN_IF_ERROR(CheckValue(*v, where));
+    }
+    return absl::OkStatus();
+  }
+
+  // Walks the use list of every value of the graph once, recording which
+  // value each use is linked under, and checks that each listed use is an
+  // operand slot or output slot that refers back to the value.
+  absl::Status IndexUses() {
+    claimed_outputs_.assign(graph_.num_outputs(), false);
+    for (const Value* v : graph_.inputs()) AOT_RETURN_IF_ERROR(IndexUsesOf(*v));
+    for (const Node* node : graph_.node_range()) {
+      for (int i = 0; i < node->num_results(); ++i) AOT_RETURN_IF_ERROR(IndexUsesOf(*node->result(i)));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status IndexUsesOf(const Value& v) {
+    for (const Use* u = v.first_use(); u != nullptr; u = u->next_use()) {
+      // A use seen before means a cycle, a repeated entry or a use shared by
+      // two lists; stop before walking it again.
+      if (!listed_.emplace(u, &v).second) {
+        return absl::InternalError(absl::StrCat("value ", v.name(), ": use list reaches a use twice (linked under ",
+                                                listed_.at(u)->name(), " before)"));
+      }
+      if (u->get() != &v) {
+        return absl::InternalError(absl::StrCat("value ", v.name(), ": use list holds a use of ",
+                                                u->get() == nullptr ? std::string("nothing") : u->get()->name()));
+      }
+      if (const Node* owner = u->owner()) {
+        if (!position_.contains(owner)) {
+          return absl::InvalidArgumentError(absl::StrCat("value ", v.name(), " is used by node ", owner->name(),
+                                                         " (", owner->op().name(), ") of another graph"));
+        }
+        if (u->index() < 0 || u->index() >= owner->num_operands() || &owner->operand_use(u->index()) != u) {
+          return absl::InternalError(absl::StrCat("value ", v.name(), ": use list holds a stale use of ",
+                                                  Label(*owner), " operand ", u->index()));
+        }
+      } else {
+        int i = u->index();
+        if (i < 0 || i >= graph_.num_outputs() || graph_.output(i) != &v || claimed_outputs_[i]) {
+          return absl::InvalidArgumentError(absl::StrCat("value ", v.name(), " is used as output ", i,
+                                                         ", which is not an output of this graph"));
+        }
+        claimed_outputs_[i] = true;
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status CheckNode(const Node& node, int64_t pos) {
+    AOT_RETURN_IF_ERROR(CheckGroups(node));
+    AOT_RETURN_IF_ERROR(CheckAttrs(node));
+    AOT_RETURN_IF_ERROR(CheckOperands(node, pos));
+    return CheckResults(node);
+  }
+
+  absl::Status CheckGroups(const Node& node) {
+    const OpSchema& schema = node.op().schema();
+    const std::vector<int>& tensor_args = schema.tensor_args();
+    if (node.num_groups() != static_cast<int>(tensor_args.size())) {
+      return NodeError(node, absl::StrCat("has ", node.num_groups(), " operand groups but the schema has ",
+                                          tensor_args.size(), " tensor arguments"));
+    }
+    int total = 0;
+    for (int g = 0; g < node.num_groups(); ++g) {
+      const SchemaArg& arg = schema.args()[tensor_args[g]];
+      int n = node.group_size(g);
+      bool ok = n >= 0 && (arg.kind == SchemaArg::Kind::kTensorList ||
+                           (arg.kind == SchemaArg::Kind::kTensor && n == 1) ||
+                           (arg.kind == SchemaArg::Kind::kOptionalTensor && n <= 1));
+      if (!ok) {
+        return NodeError(node, absl::StrCat("argument '", arg.name, "' (", KindName(arg.kind), ") has ", n,
+                                            " operands"));
+      }
+      total += n;
+    }
+    if (total != node.num_operands()) {
+      return NodeInternal(node, absl::StrCat("operand groups hold ", total, " operands but the node has ",
+                                             node.num_operands()));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status CheckAttrs(const Node& node) {
+    const OpSchema& schema = node.op().schema();
+    absl::Span<const AttrValue> attrs = node.attrs();
+    if (static_cast<int>(attrs.size()) != schema.num_attrs()) {
+      return NodeError(node, absl::StrCat("has ", attrs.size(), " attributes but the schema has ",
+                                          schema.num_attrs()));
+    }
+    for (int i = 0; i < schema.num_attrs(); ++i) {
+      const SchemaArg& arg = schema.args()[schema.attr_args()[i]];
+      const AttrValue& a = attrs[i];
+      // Floats are stored as doubles (Create converts ints): shape rules
+      // read them with f().
+      bool ok = a.Matches(arg.attr_type, arg.optional) && !(arg.attr_type == AttrType::kFloat && a.is_int());
+      if (!ok) {
+        return NodeError(node, absl::StrCat("attribute '", arg.name, "' expects ", AttrTypeName(arg.attr_type),
+                                            arg.optional ? "?" : "", ", got ", a.ToString()));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status CheckOperands(const Node& node, int64_t pos) {
+    for (int i = 0; i < node.num_operands(); ++i) {
+      const Use& use = node.operand_use(i);
+      if (use.owner() != &node || use.index() != i) {
+        return NodeInternal(node, absl::StrCat("operand slot ", i, " names owner/index ",
+                                               use.owner() == nullptr ? std::string("none") : Label(*use.owner()),
+                                               "/", use.index()));
+      }
+      const Value* v = use.get();
+      if (v == nullptr) return NodeError(node, absl::StrCat("operand ", i, " is null"));
+      if (v->graph() != &graph_) {
+        return NodeError(node, absl::StrCat("operand ", i, " (", v->name(), ") belongs to another graph"));
+      }
+      if (const Node* producer = v->producer()) {
+        auto it = position_.find(producer);
+        if (it == position_.end()) {
+          return NodeError(node, absl::StrCat("operand ", i, " (", v->name(), ") is produced by node ",
+                                              producer->name(), ", which is not in this graph"));
+        }
+        if (it->second >= pos) {
+          return NodeError(node, absl::StrCat("operand ", i, " (", v->name(), ") is used before its definition by ",
+                                              Label(*producer)));
+        }
+      } else if (v->index() < 0 || v->index() >= graph_.num_inputs() || graph_.input(v->index()) != v) {
+        return NodeError(node, absl::StrCat("operand ", i, " (", v->name(), ") is not an input of this graph"));
+      }
+      auto it = listed_.find(&use);
+      if (it == listed_.end() || it->second != v) {
+        return NodeInternal(node, absl::StrCat("operand ", i, "'s use is not linked into the use list of ",
+                                               v->name()));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status CheckResults(const Node& node) {
+    for (int i = 0; i < node.num_results(); ++i) {
+      const Value* r = node.result(i);
+      if (r->graph() != &graph_ || r->producer() != &node || r->index() != i) {
+        return NodeInternal(node, absl::StrCat("result ", i, " (", r->name(),
+                                               "): graph, producer or index is inconsistent"));
+      }
+      AOT_RETURN_IF_ERROR(CheckValue(*r, Label(node)));
+    }
+    const OpSchema& schema = node.op().schema();
+    if (!schema.variadic_results() && node.num_results() != schema.num_results()) {
+      return NodeError(node, absl::StrCat("has ", node.num_results(), " results but the schema declares ",
+                                          schema.num_results()));
+    }
+    if (!options_.check_metadata && !schema.variadic_results()) return absl::OkStatus();
+
+    // Re-run the shape rule on the operands' stored metadata.
+    std::vector<std::vector<const TensorMeta*>> metas(node.num_groups());
+    int k = 0;
+    for (int g = 0; g < node.num_groups(); ++g) {
+      for (int j = 0; j < node.group_size(g); ++j) metas[g].push_back(&node.operand(k++)->meta());
+    }
+    ShapeContext ctx(node.op(), metas, node.attrs());
+    absl::StatusOr<std::vector<TensorMeta>> expected = node.op().shape_fn()(ctx);
+    if (!expected.ok()) {
+      return NodeError(node, absl::StrCat("shape rule failed: ", expected.status().message()));
+    }
+    if (static_cast<int>(expected->size()) != node.num_results()) {
+      return NodeError(node, absl::StrCat("has ", node.num_results(), " results but the shape rule gives ",
+                                          expected->size()));
+    }
+    if (!options_.check_metadata) return absl::OkStatus();
+    for (int i = 0; i < node.num_results(); ++i) {
+      const TensorMeta& have = node.result(i)->meta();
+      const TensorMeta& want = (*expected)[i];
+      if (!SameMeta(have, want)) {
+        return NodeError(node, absl::StrCat("result ", i, " is ", MetaString(have), " but the shape rule gives ",
+                                            MetaString(want)));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status CheckOutputs() {
+    for (int i = 0; i < graph_.num_outputs(); ++i) {
+      const Value* v = graph_.output(i);
+      if (v == nullptr) return absl::InvalidArgumentError(absl::StrCat("output ", i, " is null"));
+      if (v->graph() != &graph_) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("output ", i, " (", v->name(), ") belongs to another graph"));
+      }
+      if (const Node* producer = v->producer()) {
+        if (!position_.contains(producer)) {
+          return absl::InvalidArgumentError(absl::StrCat("output ", i, " (", v->name(), ") is produced by node ",
+                                                         producer->name(), ", which is not in this graph"));
+        }
+      } else if (v->index() < 0 || v->index() >= graph_.num_inputs() || graph_.input(v->index()) != v) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("output ", i, " (", v->name(), ") is not an input of this graph"));
+      }
+      if (!claimed_outputs_[i]) {
+        return absl::InternalError(
+            absl::StrCat("output ", i, " is not linked into the use list of ", v->name()));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  const Graph& graph_;
+  const VerifyOptions& options_;
+  absl::flat_hash_map<const Node*, int64_t> position_;
+  absl::flat_hash_set<absl::string_view> names_;
+  absl::flat_hash_map<const Use*, const Value*> listed_;
+  std::vector<bool> claimed_outputs_;
+};
+
+}  // namespace
+
+absl::Status VerifyGraph(const Graph& graph, const VerifyOptions& options) {
+  return Verifier(graph, options).Run();
+}
+
+}  // namespace aot::ir
