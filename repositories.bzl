@@ -99,6 +99,35 @@ cc_library(
 )
 """
 
+_EIGEN_BUILD = """
+package(default_visibility = ["//visibility:public"])
+cc_library(
+    name = "eigen",
+    hdrs = glob(["include/Eigen/**"]),
+    includes = ["include"],
+)
+"""
+
+_ONEDNN_BUILD = """
+package(default_visibility = ["//visibility:public"])
+cc_library(
+    name = "onednn",
+    hdrs = glob(["include/oneapi/dnnl/*.h", "include/oneapi/dnnl/*.hpp"]),
+    includes = ["include"],
+    linkopts = ["-ldnnl"],
+)
+"""
+
+_SLEEF_BUILD = """
+package(default_visibility = ["//visibility:public"])
+cc_library(
+    name = "sleef",
+    hdrs = ["include/sleef.h"],
+    includes = ["include"],
+    linkopts = ["-lsleef"],
+)
+"""
+
 def aot_deps():
     """Declares every third-party repository of `aot`."""
     _maybe(_stub_repository, "rules_cc", anchor = Label("//third_party:BUILD"), dir = "rules_cc")
@@ -160,5 +189,29 @@ def aot_deps():
             "include/openblas_config.h": "/usr/include/x86_64-linux-gnu/openblas-pthread/openblas_config.h",
         },
         build_files = {"": _OPENBLAS_BUILD},
+    )
+    _maybe(
+        system_library,
+        "eigen",
+        package = "libeigen3-dev",
+        header_trees = {"include/Eigen": "/usr/include/eigen3/Eigen"},
+        build_files = {"": _EIGEN_BUILD},
+    )
+    _maybe(
+        system_library,
+        "onednn",
+        package = "libdnnl-dev",
+        header_trees = {"include/oneapi/dnnl": "/usr/include/oneapi/dnnl"},
+        # Not linked from here (-ldnnl finds it); named so that a missing
+        # library fails when the repository is fetched, not at link time.
+        files = {"lib/libdnnl.so": _LIB + "/libdnnl.so"},
+        build_files = {"": _ONEDNN_BUILD},
+    )
+    _maybe(
+        system_library,
+        "sleef",
+        package = "libsleef-dev",
+        files = {"include/sleef.h": "/usr/include/x86_64-linux-gnu/sleef.h"},
+        build_files = {"": _SLEEF_BUILD},
     )
     _maybe(cuda_configure, "local_cuda")

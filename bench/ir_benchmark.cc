@@ -2,7 +2,7 @@
 // protobuf save/load, DCE and CSE, on chains of (sin, mul, add) blocks with
 // 1k to 100k nodes. Linear cost shows as a flat ns_per_node across sizes.
 //
-//   bazel run --config=opt //bench:ir_benchmark -- --benchmark_repetitions=10 \
+//   bazel run --config=opt //bench:ir_benchmark -- --benchmark_repetitions=10
 //     --benchmark_report_aggregates_only=true
 #include <memory>
 #include <string>

@@ -1,0 +1,172 @@
+#include "aot/backends/cpu/blas.h"
+
+#include <algorithm>
+#include <climits>
+#include <type_traits>
+
+#include "absl/strings/str_cat.h"
+#include "aot/tensor/scalar_types.h"
+#include "cblas.h"
+#include "oneapi/dnnl/dnnl.h"
+
+namespace aot::cpu {
+
+std::optional<BlasLayout> LayoutOf(int64_t rows, int64_t cols, int64_t rs, int64_t cs) {
+  // The stride of a size-1 dimension is never used: pick the one that suits.
+  if (cols <= 1) cs = 1;
+  if (rows <= 1) rs = std::max<int64_t>(cols, 1);
+  if (cs == 1 && rs >= std::max<int64_t>(cols, 1)) return BlasLayout{false, rs};
+  // Column-major: the transpose of a row-major cols x rows matrix.
+  if (rows <= 1) rs = 1;
+  if (cols <= 1) cs = std::max<int64_t>(rows, 1);
+  if (rs == 1 && cs >= std::max<int64_t>(rows, 1)) return BlasLayout{true, cs};
+  return std::nullopt;
+}
+
+namespace {
+
+// Zeroes or scales the m x n matrix C by beta (the K == 0 product, and what
+// gemv/dot leave to us so that beta == 0 never reads C).
+template <typename T>
+void ScaleC(int64_t m, int64_t n, T beta, T* c, int64_t ldc) {
+  using C = ComputeType<T>;
+  for (int64_t i = 0; i < m; ++i) {
+    T* row = c + i * ldc;
+    if (static_cast<C>(beta) == C(0)) {
+      std::fill(row, row + n, T(C(0)));
+    } else if (static_cast<C>(beta) != C(1)) {
+      for (int64_t j = 0; j < n; ++j) row[j] = T(static_cast<C>(beta) * static_cast<C>(row[j]));
+    }
+  }
+}
+
+// The loop for element types BLAS does not have.
+template <typename T>
+void NaiveGemm(T alpha, const StridedMatrix<T>& a, const StridedMatrix<T>& b, T beta, T* c, int64_t ldc) {
+  using C = ComputeType<T>;
+  const C al = static_cast<C>(alpha), be = static_cast<C>(beta);
+  for (int64_t i = 0; i < a.rows; ++i) {
+    for (int64_t j = 0; j < b.cols; ++j) {
+      C acc = C(0);
+      for (int64_t p = 0; p < a.cols; ++p) {
+        acc += static_cast<C>(a.data[i * a.rs + p * a.cs]) * static_cast<C>(b.data[p * b.rs + j * b.cs]);
+      }
+      T& out = c[i * ldc + j];
+      out = T(be == C(0) ? al * acc : al * acc + be * static_cast<C>(out));
+    }
+  }
+}
+
+// The typed CBLAS entry points (OpenBLAS; float32 goes to oneDNN).
+template <typename T>
+struct Cblas;
+template <>
+struct Cblas<double> {
+  static constexpr auto gemm = cblas_dgemm;
+  static constexpr auto gemv = cblas_dgemv;
+  static constexpr auto dot = cblas_ddot;
+};
+
+CBLAS_TRANSPOSE Trans(bool t) { return t ? CblasTrans : CblasNoTrans; }
+
+template <typename T>
+absl::Status BlasGemm(const char* op, T alpha, const StridedMatrix<T>& a, const StridedMatrix<T>& b, T beta, T* c,
+                      int64_t ldc) {
+  const int64_t m = a.rows, k = a.cols, n = b.cols;
+  std::optional<BlasLayout> la = LayoutOf(a.rows, a.cols, a.rs, a.cs);
+  std::optional<BlasLayout> lb = LayoutOf(b.rows, b.cols, b.rs, b.cs);
+  if (!la || !lb) {
+    return absl::InternalError(absl::StrCat(op, ": an operand's strides cannot be passed to BLAS"));
+  }
+  for (int64_t v : {m, n, k, la->ld, lb->ld, ldc}) {
+    if (v > INT_MAX) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(op, ": dimension ", v, " exceeds the 32-bit indices of the CPU BLAS library"));
+    }
+  }
+  const int im = static_cast<int>(m), in = static_cast<int>(n), ik = static_cast<int>(k);
+  const int lda = static_cast<int>(la->ld), ldb = static_cast<int>(lb->ld), ildc = static_cast<int>(ldc);
+  // Element strides of A along k and of B along k, for the vector forms.
+  const int a_k = la->trans ? lda : 1;
+  const int b_k = lb->trans ? 1 : ldb;
+  if (m == 1 && n == 1) {
+    T dot = Cblas<T>::dot(ik, a.data, a_k, b.data, b_k);
+    c[0] = alpha * dot + (beta == T(0) ? T(0) : beta * c[0]);
+  } else if (n == 1) {
+    // c[:, 0] = alpha * A b + beta * c; A is m x k, or its transpose k x m.
+    ScaleC<T>(m, 1, beta, c, ldc);
+    if (la->trans) {
+      Cblas<T>::gemv(CblasRowMajor, CblasTrans, ik, im, alpha, a.data, lda, b.data, b_k, T(1), c, ildc);
+    } else {
+      Cblas<T>::gemv(CblasRowMajor, CblasNoTrans, im, ik, alpha, a.data, lda, b.data, b_k, T(1), c, ildc);
+    }
+  } else if (m == 1) {
+    // c[0, :] = alpha * B^T a + beta * c.
+    ScaleC<T>(1, n, beta, c, ldc);
+    if (lb->trans) {
+      Cblas<T>::gemv(CblasRowMajor, CblasNoTrans, in, ik, alpha, b.data, ldb, a.data, a_k, T(1), c, 1);
+    } else {
+      Cblas<T>::gemv(CblasRowMajor, CblasTrans, ik, in, alpha, b.data, ldb, a.data, a_k, T(1), c, 1);
+    }
+  } else {
+    Cblas<T>::gemm(CblasRowMajor, Trans(la->trans), Trans(lb->trans), im, in, ik, alpha, a.data, lda, b.data, ldb,
+                   beta, c, ildc);
+  }
+  return absl::OkStatus();
+}
+
+// float32: oneDNN's sgemm (row-major, 64-bit dimensions), for every shape:
+// it has its own gemv kernels for m == 1 or n == 1, and runs on the OpenMP
+// threads the other kernels use.
+absl::Status OneDnnSgemm(const char* op, float alpha, const StridedMatrix<float>& a, const StridedMatrix<float>& b,
+                         float beta, float* c, int64_t ldc) {
+  std::optional<BlasLayout> la = LayoutOf(a.rows, a.cols, a.rs, a.cs);
+  std::optional<BlasLayout> lb = LayoutOf(b.rows, b.cols, b.rs, b.cs);
+  if (!la || !lb) {
+    return absl::InternalError(absl::StrCat(op, ": an operand's strides cannot be passed to BLAS"));
+  }
+  dnnl_status_t st = dnnl_sgemm(la->trans ? 'T' : 'N', lb->trans ? 'T' : 'N', a.rows, b.cols, a.cols, alpha, a.data,
+                                la->ld, b.data, lb->ld, beta, c, ldc);
+  if (st != dnnl_success) {
+    return absl::InternalError(absl::StrCat(op, ": oneDNN sgemm failed with status ", static_cast<int>(st)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+template <typename T>
+absl::Status Gemm(const char* op, T alpha, const StridedMatrix<T>& a, const StridedMatrix<T>& b, T beta, T* c,
+                  int64_t ldc) {
+  const int64_t m = a.rows, k = a.cols, n = b.cols;
+  if (b.rows != k) {
+    return absl::InternalError(absl::StrCat(op, ": inner dimensions ", k, " and ", b.rows, " differ"));
+  }
+  if (m == 0 || n == 0) return absl::OkStatus();
+  if (k == 0) {
+    ScaleC<T>(m, n, beta, c, ldc);
+    return absl::OkStatus();
+  }
+  if constexpr (std::is_same_v<T, float>) {
+    return OneDnnSgemm(op, alpha, a, b, beta, c, ldc);
+  } else if constexpr (std::is_same_v<T, double>) {
+    return BlasGemm<T>(op, alpha, a, b, beta, c, ldc);
+  } else {
+    NaiveGemm<T>(alpha, a, b, beta, c, ldc);
+    return absl::OkStatus();
+  }
+}
+
+#define AOT_INSTANTIATE_GEMM(T)                                                                          \
+  template absl::Status Gemm<T>(const char*, T, const StridedMatrix<T>&, const StridedMatrix<T>&, T, T*, \
+                                int64_t);
+AOT_INSTANTIATE_GEMM(float)
+AOT_INSTANTIATE_GEMM(double)
+AOT_INSTANTIATE_GEMM(Half)
+AOT_INSTANTIATE_GEMM(BFloat16)
+AOT_INSTANTIATE_GEMM(int32_t)
+AOT_INSTANTIATE_GEMM(int64_t)
+AOT_INSTANTIATE_GEMM(uint8_t)
+#undef AOT_INSTANTIATE_GEMM
+
+}  // namespace aot::cpu

@@ -1,0 +1,308 @@
+// Every elementwise CPU kernel against a double-precision reference, on
+// random inputs, contiguous and strided, broadcast and empty.
+#include <cmath>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "aot/tensor/ops.h"
+#include "gtest/gtest.h"
+
+namespace aot {
+namespace {
+
+using ir::OpKind;
+
+Tensor Random(std::vector<int64_t> sizes, DType dtype, double lo, double hi, uint32_t seed) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<double> dist(lo, hi);
+  int64_t n = 1;
+  for (int64_t s : sizes) n *= s;
+  std::vector<double> v(n);
+  for (double& x : v) x = dist(gen);
+  return Tensor::FromVector<double>(v, sizes).to(dtype);
+}
+
+std::vector<double> Values(const Tensor& t) {
+  absl::StatusOr<std::vector<double>> v = t.ToVector<double>();
+  EXPECT_TRUE(v.ok()) << v.status();
+  return v.ok() ? *v : std::vector<double>{};
+}
+
+void ExpectNear(const Tensor& got, const std::vector<double>& want, double tol, const std::string& what) {
+  ASSERT_TRUE(got.ok()) << what << ": " << got.status();
+  std::vector<double> g = Values(got);
+  ASSERT_EQ(g.size(), want.size()) << what;
+  for (size_t i = 0; i < g.size(); ++i) {
+    if (std::isnan(want[i])) {
+      EXPECT_TRUE(std::isnan(g[i])) << what << " at " << i;
+    } else {
+      EXPECT_NEAR(g[i], want[i], tol * (1 + std::abs(want[i]))) << what << " at " << i;
+    }
+  }
+}
+
+struct UnaryCase {
+  std::string name;
+  std::function<Tensor(const Tensor&)> op;
+  std::function<double(double)> ref;
+  double lo, hi;
+};
+
+std::vector<UnaryCase> UnaryCases() {
+  return {
+      {"neg", [](const Tensor& x) { return neg(x); }, [](double x) { return -x; }, -3, 3},
+      {"abs", [](const Tensor& x) { return abs(x); }, [](double x) { return std::abs(x); }, -3, 3},
+      {"exp", [](const Tensor& x) { return exp(x); }, [](double x) { return std::exp(x); }, -5, 5},
+      {"log", [](const Tensor& x) { return log(x); }, [](double x) { return std::log(x); }, 0.01, 10},
+      {"log1p", [](const Tensor& x) { return log1p(x); }, [](double x) { return std::log1p(x); }, -0.9, 10},
+      {"expm1", [](const Tensor& x) { return expm1(x); }, [](double x) { return std::expm1(x); }, -3, 3},
+      {"sqrt", [](const Tensor& x) { return sqrt(x); }, [](double x) { return std::sqrt(x); }, 0, 10},
+      {"rsqrt", [](const Tensor& x) { return rsqrt(x); }, [](double x) { return 1 / std::sqrt(x); }, 0.1, 10},
+      {"reciprocal", [](const Tensor& x) { return reciprocal(x); }, [](double x) { return 1 / x; }, 0.5, 4},
+      {"sin", [](const Tensor& x) { return sin(x); }, [](double x) { return std::sin(x); }, -10, 10},
+      {"cos", [](const Tensor& x) { return cos(x); }, [](double x) { return std::cos(x); }, -10, 10},
+      {"tanh", [](const Tensor& x) { return tanh(x); }, [](double x) { return std::tanh(x); }, -5, 5},
+      {"sigmoid", [](const Tensor& x) { return sigmoid(x); }, [](double x) { return 1 / (1 + std::exp(-x)); }, -8, 8},
+      {"relu", [](const Tensor& x) { return relu(x); }, [](double x) { return x > 0 ? x : 0; }, -3, 3},
+      {"erf", [](const Tensor& x) { return erf(x); }, [](double x) { return std::erf(x); }, -3, 3},
+      {"sign", [](const Tensor& x) { return sign(x); }, [](double x) { return (0 < x) - (x < 0); }, -3, 3},
+      {"gelu", [](const Tensor& x) { return gelu(x); },
+       [](double x) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); }, -4, 4},
+      {"gelu_tanh", [](const Tensor& x) { return gelu(x, "tanh"); },
+       [](double x) { return 0.5 * x * (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x))); }, -4, 4},
+      {"silu", [](const Tensor& x) { return silu(x); }, [](double x) { return x / (1 + std::exp(-x)); }, -6, 6},
+      {"clamp", [](const Tensor& x) { return clamp(x, -0.5, 1.0); },
+       [](double x) { return std::min(1.0, std::max(-0.5, x)); }, -3, 3},
+      {"exp_", [](const Tensor& x) { Tensor c = x.clone(); return CallOp1(OpKind::kExp_, {c}); },
+       [](double x) { return std::exp(x); }, -3, 3},
+  };
+}
+
+class UnaryKernelTest : public ::testing::TestWithParam<DType> {};
+
+TEST_P(UnaryKernelTest, MatchesReferenceContiguousStridedAndEmpty) {
+  const DType dtype = GetParam();
+  const double tol = dtype == DType::kFloat32 ? 2e-6 : 1e-12;
+  for (const UnaryCase& c : UnaryCases()) {
+    // 1037 elements: not a multiple of the vector width, so tails run too.
+    Tensor x = Random({1037}, dtype, c.lo, c.hi, 7);
+    std::vector<double> want;
+    for (double v : Values(x)) want.push_back(c.ref(v));
+    ExpectNear(c.op(x), want, tol, c.name + " contiguous");
+
+    Tensor m = Random({33, 17}, dtype, c.lo, c.hi, 8).transpose(0, 1);
+    std::vector<double> want_m;
+    for (double v : Values(m)) want_m.push_back(c.ref(v));
+    Tensor got = c.op(m);
+    ExpectNear(got, want_m, tol, c.name + " transposed");
+    EXPECT_EQ(got.meta().shape.ToString(), "[17,33]");
+
+    Tensor empty = c.op(Tensor::Empty({0, 3}, dtype));
+    ASSERT_TRUE(empty.ok()) << c.name;
+    EXPECT_EQ(empty.numel(), 0);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Dtypes, UnaryKernelTest, ::testing::Values(DType::kFloat32, DType::kFloat64),
+                         [](const auto& info) { return std::string(ir::DTypeName(info.param)); });
+
+TEST(ElementwiseKernelTest, IntegerInputsOfFloatOpsGiveFloat) {
+  Tensor i = Tensor::FromVector<int64_t>({0, 1, 2}, {3});
+  Tensor e = exp(i);
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e.dtype(), DType::kFloat32);
+  ExpectNear(e, {1, std::exp(1.0), std::exp(2.0)}, 1e-6, "exp(i64)");
+  Tensor n = neg(i);
+  EXPECT_EQ(n.dtype(), DType::kInt64);
+  EXPECT_EQ(*n.ToVector<int64_t>(), (std::vector<int64_t>{0, -1, -2}));
+  EXPECT_EQ(abs(Tensor::FromVector<int32_t>({-3, 4}, {2})).at({0}), 3.0);
+  Tensor b = Tensor::FromVector<bool>({true}, {1});
+  EXPECT_EQ(neg(b).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+struct BinaryCase {
+  std::string name;
+  std::function<Tensor(const Tensor&, const Tensor&)> op;
+  std::function<double(double, double)> ref;
+};
+
+TEST(ElementwiseKernelTest, BinaryOpsBroadcastAndMatchReference) {
+  std::vector<BinaryCase> cases = {
+      {"add", [](const Tensor& a, const Tensor& b) { return a + b; }, [](double a, double b) { return a + b; }},
+      {"add_alpha", [](const Tensor& a, const Tensor& b) { return add(a, b, 2.5); },
+       [](double a, double b) { return a + 2.5 * b; }},
+      {"sub", [](const Tensor& a, const Tensor& b) { return a - b; }, [](double a, double b) { return a - b; }},
+      {"mul", [](const Tensor& a, const Tensor& b) { return a * b; }, [](double a, double b) { return a * b; }},
+      {"div", [](const Tensor& a, const Tensor& b) { return a / b; }, [](double a, double b) { return a / b; }},
+      {"pow", [](const Tensor& a, const Tensor& b) { return pow(abs(a), b); },
+       [](double a, double b) { return std::pow(std::abs(a), b); }},
+      {"maximum", [](const Tensor& a, const Tensor& b) { return maximum(a, b); },
+       [](double a, double b) { return std::max(a, b); }},
+      {"minimum", [](const Tensor& a, const Tensor& b) { return minimum(a, b); },
+       [](double a, double b) { return std::min(a, b); }},
+      {"lt", [](const Tensor& a, const Tensor& b) { return lt(a, b); }, [](double a, double b) { return double(a < b); }},
+      {"ge", [](const Tensor& a, const Tensor& b) { return ge(a, b); }, [](double a, double b) { return double(a >= b); }},
+      {"eq", [](const Tensor& a, const Tensor& b) { return eq(a, b); }, [](double a, double b) { return double(a == b); }},
+  };
+  for (DType dtype : {DType::kFloat32, DType::kFloat64}) {
+    double tol = dtype == DType::kFloat32 ? 1e-6 : 1e-13;
+    Tensor a = Random({4, 1, 5}, dtype, 0.5, 2, 1);
+    Tensor b = Random({3, 5}, dtype, 0.5, 2, 2);
+    std::vector<double> av = Values(a), bv = Values(b);
+    for (const BinaryCase& c : cases) {
+      std::vector<double> want;
+      for (int i = 0; i < 4; ++i)
+        for (int j = 0; j < 3; ++j)
+          for (int k = 0; k < 5; ++k) want.push_back(c.ref(av[i * 5 + k], bv[j * 5 + k]));
+      Tensor got = c.op(a, b);
+      ExpectNear(got, want, tol, c.name);
+      EXPECT_EQ(got.meta().shape.ToString(), "[4,3,5]") << c.name;
+      // Strided operands: the same values through transposed views.
+      Tensor at = a.transpose(0, 2).contiguous().transpose(0, 2);
+      ExpectNear(c.op(at, b), want, tol, c.name + " strided");
+    }
+  }
+}
+
+TEST(ElementwiseKernelTest, TypePromotionAndScalars) {
+  Tensor i = Tensor::FromVector<int64_t>({1, 2, 3}, {3});
+  Tensor f = Tensor::FromVector<float>({0.5, 0.5, 0.5}, {3});
+  Tensor s = i + f;
+  EXPECT_EQ(s.dtype(), DType::kFloat32);
+  ExpectNear(s, {1.5, 2.5, 3.5}, 0, "i64 + f32");
+  Tensor q = i / Tensor::FromVector<int64_t>({2, 2, 2}, {3});
+  EXPECT_EQ(q.dtype(), DType::kFloat32);
+  ExpectNear(q, {0.5, 1, 1.5}, 0, "true division of ints");
+  Tensor is = i * 2.5;
+  EXPECT_EQ(is.dtype(), DType::kFloat32);
+  ExpectNear(is, {2.5, 5, 7.5}, 0, "i64 * 2.5");
+  Tensor ii = i + 2.0;  // A float scalar promotes an int tensor (PyTorch).
+  EXPECT_EQ(ii.dtype(), DType::kFloat32);
+  Tensor r = 10.0 - f;
+  ExpectNear(r, {9.5, 9.5, 9.5}, 0, "rsub");
+  ExpectNear(pow(f, 2.0), {0.25, 0.25, 0.25}, 0, "pow.Scalar");
+  Tensor cmp = CallOp1(OpKind::kGtScalar, {i}, {{"other", 1.5}});
+  EXPECT_EQ(cmp.dtype(), DType::kBool);
+  EXPECT_EQ(*cmp.ToVector<int>(), (std::vector<int>{0, 1, 1}));
+  Tensor h = Tensor::FromVector<float>({1, 2}, {2}).to(DType::kFloat16);
+  Tensor hb = h + Tensor::FromVector<float>({1, 1}, {2}).to(DType::kBFloat16);
+  EXPECT_EQ(hb.dtype(), DType::kFloat32);
+  ExpectNear(hb, {2, 3}, 0, "f16 + bf16");
+  ExpectNear(h * h, {1, 4}, 0, "f16 * f16");
+  EXPECT_EQ((h * h).dtype(), DType::kFloat16);
+}
+
+TEST(ElementwiseKernelTest, NanPropagatesThroughMaximum) {
+  Tensor a = Tensor::FromVector<float>({NAN, 1}, {2});
+  Tensor b = Tensor::FromVector<float>({0, NAN}, {2});
+  std::vector<double> m = Values(maximum(a, b));
+  EXPECT_TRUE(std::isnan(m[0]));
+  EXPECT_TRUE(std::isnan(m[1]));
+}
+
+TEST(ElementwiseKernelTest, InplaceOpsWriteThroughViews) {
+  Tensor t = Tensor::FromVector<float>({1, 2, 3, 4, 5, 6}, {2, 3});
+  Tensor col = t.transpose(0, 1).select(0, 1);  // t[:, 1], stride 3.
+  col.add_(Tensor::FromVector<float>({10, 20}, {2}));
+  ASSERT_TRUE(col.ok()) << col.status();
+  EXPECT_EQ(*t.ToVector<float>(), (std::vector<float>{1, 12, 3, 4, 25, 6}));
+  col.mul_(2.0);
+  EXPECT_EQ(*t.ToVector<float>(), (std::vector<float>{1, 24, 3, 4, 50, 6}));
+  Tensor row = t.select(0, 0);
+  row.fill_(7);
+  EXPECT_EQ(*t.ToVector<float>(), (std::vector<float>{7, 7, 7, 4, 50, 6}));
+  t.relu_();
+  t.sub_(Tensor::FromVector<float>({1}, {1}), 2.0);
+  EXPECT_EQ(*t.ToVector<float>(), (std::vector<float>{5, 5, 5, 2, 48, 4}));
+  t.zero_();
+  EXPECT_EQ(*t.ToVector<float>(), (std::vector<float>(6, 0)));
+  // Copy from an overlapping view of itself.
+  Tensor u = Tensor::FromVector<float>({1, 2, 3, 4}, {2, 2});
+  u.copy_(u.transpose(0, 1));
+  EXPECT_EQ(*u.ToVector<float>(), (std::vector<float>{1, 3, 2, 4}));
+  // An int tensor cannot take a float result in place.
+  Tensor i = Tensor::FromVector<int64_t>({1}, {1});
+  i.add_(Tensor::FromVector<float>({0.5}, {1}));
+  EXPECT_EQ(i.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ElementwiseKernelTest, ConversionsBetweenAllDtypes) {
+  Tensor src = Tensor::FromVector<double>({0, 1, 2.75, -3}, {4});
+  for (int a = 0; a < ir::kNumDTypes; ++a) {
+    DType da = static_cast<DType>(a);
+    if (da == DType::kUInt8) continue;  // -3 does not fit.
+    Tensor x = src.to(da);
+    ASSERT_TRUE(x.ok()) << x.status();
+    for (int b = 0; b < ir::kNumDTypes; ++b) {
+      DType db = static_cast<DType>(b);
+      Tensor y = x.to(db);
+      ASSERT_TRUE(y.ok()) << y.status();
+      EXPECT_EQ(y.dtype(), db);
+      std::vector<double> xv = Values(x), yv = Values(y);
+      for (size_t k = 0; k < xv.size(); ++k) {
+        double want = db == DType::kBool ? (xv[k] != 0) : xv[k];
+        if (ir::IsIntegral(db)) want = static_cast<double>(static_cast<int64_t>(xv[k]));
+        if (db == DType::kUInt8 && xv[k] < 0) continue;
+        EXPECT_EQ(yv[k], want) << ir::DTypeName(da) << " -> " << ir::DTypeName(db) << " at " << k;
+      }
+    }
+  }
+}
+
+TEST(ElementwiseKernelTest, WhereMaskedFillCloneCopy) {
+  Tensor c = Tensor::FromVector<bool>({true, false, true}, {3});
+  Tensor a = Tensor::FromVector<float>({1, 2, 3}, {3});
+  Tensor b = Tensor::FromVector<int64_t>({7}, {1});
+  Tensor w = where(c, a, b);
+  EXPECT_EQ(w.dtype(), DType::kFloat32);
+  EXPECT_EQ(*w.ToVector<float>(), (std::vector<float>{1, 7, 3}));
+  Tensor m = Tensor::FromVector<float>({1, 2, 3, 4}, {2, 2}).masked_fill(
+      Tensor::FromVector<bool>({false, true}, {2}), -1);
+  EXPECT_EQ(*m.ToVector<float>(), (std::vector<float>{1, -1, 3, -1}));
+  Tensor t = Tensor::FromVector<float>({1, 2, 3, 4}, {2, 2}).transpose(0, 1);
+  Tensor cl = t.clone();
+  EXPECT_TRUE(cl.is_contiguous());
+  EXPECT_FALSE(cl.shares_storage_with(t));
+  EXPECT_EQ(*cl.ToVector<float>(), (std::vector<float>{1, 3, 2, 4}));
+  Tensor r = t.reshape({4});
+  EXPECT_EQ(*r.ToVector<float>(), (std::vector<float>{1, 3, 2, 4}));
+  Tensor cp = CallOp1(OpKind::kCopy, {Tensor::Empty({2, 2}, DType::kFloat64), Tensor::FromVector<float>({5, 6}, {2})});
+  EXPECT_EQ(cp.dtype(), DType::kFloat64);
+  EXPECT_EQ(*cp.ToVector<float>(), (std::vector<float>{5, 6, 5, 6}));
+}
+
+TEST(ElementwiseKernelTest, BackwardOpsMatchFormulas) {
+  Tensor g = Random({50}, DType::kFloat64, -1, 1, 3);
+  Tensor x = Random({50}, DType::kFloat64, -3, 3, 4);
+  std::vector<double> gv = Values(g), xv = Values(x);
+  auto check = [&](OpKind k, const ir::AttrList& attrs, const std::function<double(double, double)>& f,
+                   const char* name) {
+    std::vector<double> want;
+    for (size_t i = 0; i < gv.size(); ++i) want.push_back(f(gv[i], xv[i]));
+    ExpectNear(CallOp1(k, {g, x}, attrs), want, 1e-12, name);
+  };
+  check(OpKind::kThresholdBackward, {{"threshold", 0.0}}, [](double g, double x) { return x > 0 ? g : 0; },
+        "threshold_backward");
+  check(OpKind::kSigmoidBackward, {}, [](double g, double y) { return g * y * (1 - y); }, "sigmoid_backward");
+  check(OpKind::kTanhBackward, {}, [](double g, double y) { return g * (1 - y * y); }, "tanh_backward");
+  check(OpKind::kSiluBackward, {},
+        [](double g, double x) {
+          double s = 1 / (1 + std::exp(-x));
+          return g * s * (1 + x * (1 - s));
+        },
+        "silu_backward");
+  // gelu_backward against a central difference of gelu.
+  for (const char* approx : {"none", "tanh"}) {
+    Tensor got = CallOp1(OpKind::kGeluBackward, {g, x}, {{"approximate", std::string(approx)}});
+    double h = 1e-6;
+    std::vector<double> up = Values(gelu(x + h, approx)), down = Values(gelu(x - h, approx));
+    std::vector<double> want;
+    for (size_t i = 0; i < gv.size(); ++i) want.push_back(gv[i] * (up[i] - down[i]) / (2 * h));
+    ExpectNear(got, want, 1e-7, approx);
+  }
+}
+
+}  // namespace
+}  // namespace aot
