@@ -1,0 +1,363 @@
+#include "aot/trace/make_graph.h"
+
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "aot/base/status_macros.h"
+#include "aot/ir/verifier.h"
+#include "aot/tensor/dispatcher.h"
+#include "aot/tensor/ops.h"
+
+namespace aot::trace {
+namespace {
+
+using ir::OpKind;
+
+// Note [Functionalization]
+// The traced graph has no in-place ops and no aliasing:
+//  - An in-place op `x.add_(y)` is recorded as its functional form
+//    `add(x, y)`, and `x` is rebound: later uses of the fake tensor x read the
+//    new value.
+//  - Views are tracked: every view op result remembers its base tensor and
+//    the chain of view ops from it. Writing to a view writes its base: the
+//    new base is where(mask, index_add(zeros, idx, new_view), old_base),
+//    with idx the view chain replayed on arange(numel(base)), so every
+//    element of the base the view covers takes the new value exactly.
+//    Writing to a base (or through another view) bumps the base's version;
+//    a view whose base changed is recomputed from the base on its next use.
+//  - `view` is recorded as `reshape`, which never fails on a layout that
+//    functionalization changed.
+//  - A graph input written in place becomes an extra graph output, and
+//    TracedGraph::mutations says which input it updates.
+//
+// Note [Random ops while tracing]
+// A random op called without its optional `seed` operand draws from the
+// global generator at run time. The tracer gives it an explicit one: a new
+// graph input (ExtraInput::kSeed) that the runtime fills with
+// NextSeedTensor(numel) on each call, so that a recomputation of the forward
+// sees the same numbers as the forward.
+
+struct ViewStep {
+  const ir::OpDef* op;
+  std::vector<ir::AttrValue> attrs;
+};
+
+struct ViewInfo {
+  uint64_t base = 0;           // The tensor id of the base.
+  std::vector<ViewStep> steps; // From the base to this view.
+  uint64_t seen_version = 0;   // The base version this view's value reflects.
+};
+
+ir::AttrList NamedAttrs(const ir::OpDef& op, absl::Span<const ir::AttrValue> attrs) {
+  ir::AttrList out;
+  const ir::OpSchema& s = op.schema();
+  for (int i = 0; i < s.num_attrs(); ++i) out.emplace_back(s.args()[s.attr_args()[i]].name, attrs[i]);
+  return out;
+}
+
+// Unary view ops that functionalization can replay and invert.
+bool IsReplayableView(OpKind k) {
+  switch (k) {
+    case OpKind::kView:
+    case OpKind::kReshape:
+    case OpKind::kPermute:
+    case OpKind::kTranspose:
+    case OpKind::kSqueeze:
+    case OpKind::kUnsqueeze:
+    case OpKind::kSlice:
+    case OpKind::kSelect:
+    case OpKind::kExpand:
+      return true;
+    default:
+      return false;
+  }
+}
+
+class Tracer : public DispatchMode {
+ public:
+  Tracer(ir::Graph* graph, const TraceOptions& options) : graph_(graph), options_(options) {}
+
+  absl::StatusOr<std::vector<Tensor>> Handle(const OpCall& call) override {
+    if (!error_.ok()) return error_;
+    absl::StatusOr<std::vector<Tensor>> out = HandleImpl(call);
+    if (!out.ok() && error_.ok()) error_ = out.status();
+    return out;
+  }
+
+  // Maps a fake input to a graph input.
+  void Bind(const Tensor& fake, ir::Value* v) { value_of_[fake.id()] = v; }
+
+  // Returns the value of `t`, lifting a captured real tensor to an input.
+  absl::StatusOr<ir::Value*> ValueOf(const Tensor& t) {
+    AOT_RETURN_IF_ERROR(SyncView(t));
+    auto it = value_of_.find(t.id());
+    if (it != value_of_.end()) return it->second;
+    if (t.is_fake()) {
+      return absl::InvalidArgumentError(
+          "a fake tensor from outside this trace was used (from another make_graph call?)");
+    }
+    ir::Value* v = graph_->AddInput(absl::StrCat("_tensor_constant", lifted_count_++), t.meta());
+    extra_inputs.push_back({ExtraInput::Kind::kLifted, t, 0});
+    value_of_[t.id()] = v;
+    return v;
+  }
+
+  const absl::Status& error() const { return error_; }
+  std::vector<ExtraInput> extra_inputs;
+
+ private:
+  absl::StatusOr<std::vector<Tensor>> HandleImpl(const OpCall& call) {
+    const ir::OpDef& op = *call.op;
+    if (options_.decompositions != nullptr) {
+      if (const DecompositionFn* fn = options_.decompositions->Find(op.kind())) {
+        // The decomposition's ops are traced (and decomposed) in turn.
+        DispatchModeGuard again(this);
+        absl::StatusOr<std::vector<Tensor>> out = (*fn)(call);
+        if (!out.ok()) {
+          return absl::Status(out.status().code(),
+                              absl::StrCat(op.name(), " (decomposition): ", out.status().message()));
+        }
+        return out;
+      }
+    }
+    if (op.is_random()) {
+      int g = op.schema().TensorArgIndex("seed");
+      if (g >= 0 && call.group_sizes[g] == 0) return TraceWithSeedInput(call, g);
+    }
+    if (options_.functionalize && op.is_inplace()) return TraceInplace(call);
+    return Record(call);
+  }
+
+  // Records `call` as a node (view results become tracked views).
+  absl::StatusOr<std::vector<Tensor>> Record(const OpCall& call) {
+    const ir::OpDef* op = call.op;
+    std::vector<ir::AttrValue> attrs = call.attrs;
+    if (options_.functionalize && op->kind() == OpKind::kView) {
+      op = &ir::GetOpDef(OpKind::kReshape);  // Same attribute list (the size).
+    }
+    std::vector<std::vector<ir::Value*>> groups(call.group_sizes.size());
+    int k = 0;
+    for (size_t g = 0; g < call.group_sizes.size(); ++g) {
+      for (int i = 0; i < call.group_sizes[g]; ++i) {
+        AOT_ASSIGN_OR_RETURN(ir::Value * v, ValueOf(call.operands[k++]));
+        groups[g].push_back(v);
+      }
+    }
+    // UniqueName does not reserve a name, so later results derive theirs
+    // from the first one's.
+    std::vector<std::string> names;
+    names.reserve(call.result_metas.size());
+    names.push_back(graph_->UniqueName(op->schema().name()));
+    for (size_t i = 1; i < call.result_metas.size(); ++i) {
+      names.push_back(graph_->UniqueName(absl::StrCat(names[0], "_", i)));
+    }
+    AOT_ASSIGN_OR_RETURN(ir::Node * node,
+                         graph_->CreateUnchecked(op->kind(), std::move(groups), NamedAttrs(*op, attrs),
+                                                 call.result_metas, std::move(names)));
+    std::vector<Tensor> results;
+    if (call.op->is_view()) {
+      // The Meta view kernels give fakes with the view's strides.
+      AOT_ASSIGN_OR_RETURN(results, Redispatch(call));
+    } else {
+      for (const ir::TensorMeta& m : call.result_metas) {
+        results.push_back(Tensor::Fake(m.shape.concrete_sizes().value_or(std::vector<int64_t>{}), m.dtype, m.device));
+      }
+    }
+    for (size_t i = 0; i < results.size(); ++i) value_of_[results[i].id()] = node->result(static_cast<int>(i));
+    if (options_.functionalize && IsReplayableView(call.kind())) {
+      const Tensor& src = call.input(0);
+      ViewInfo info;
+      auto vit = views_.find(src.id());
+      if (vit != views_.end()) {
+        info = vit->second;
+      } else {
+        info.base = src.id();
+        bases_[src.id()] = src;
+      }
+      info.steps.push_back({call.op, call.attrs});
+      info.seen_version = version_[info.base];
+      views_[results[0].id()] = std::move(info);
+    }
+    return results;
+  }
+
+  // Recomputes a view whose base was written since its value was recorded.
+  absl::Status SyncView(const Tensor& t) {
+    auto it = views_.find(t.id());
+    if (it == views_.end()) return absl::OkStatus();
+    uint64_t now = version_[it->second.base];
+    if (it->second.seen_version == now) return absl::OkStatus();
+    it->second.seen_version = now;  // Set first: replaying reads the base, not this view.
+    // Copies: replaying records views, which may rehash the maps.
+    std::vector<ViewStep> steps = it->second.steps;
+    Tensor base = bases_.at(it->second.base);
+    AOT_ASSIGN_OR_RETURN(Tensor replayed, Replay(base, steps));
+    value_of_[t.id()] = value_of_.at(replayed.id());
+    return absl::OkStatus();
+  }
+
+  // Applies `steps` to `start` (recording them).
+  absl::StatusOr<Tensor> Replay(const Tensor& start, const std::vector<ViewStep>& steps) {
+    DispatchModeGuard again(this);
+    Tensor cur = start;
+    for (const ViewStep& s : steps) {
+      cur = CallOp1(s.op->kind(), {cur}, NamedAttrs(*s.op, s.attrs));
+      AOT_RETURN_IF_ERROR(cur.status());
+    }
+    return cur;
+  }
+
+  absl::StatusOr<std::vector<Tensor>> TraceInplace(const OpCall& call) {
+    const Tensor& self = call.input(0);
+    const ir::OpDef& op = *call.op;
+    Tensor result;
+    {
+      DispatchModeGuard again(this);
+      OpCall functional = call;
+      switch (op.kind()) {
+        case OpKind::kFill_:
+          result = CallOp1(OpKind::kFullLike, {self}, {{"fill_value", call.attr("value")}});
+          break;
+        case OpKind::kZero_:
+          result = CallOp1(OpKind::kZerosLike, {self});
+          break;
+        default: {
+          const ir::OpDef* f = op.functional_form();
+          if (f == nullptr) {
+            return absl::UnimplementedError(absl::StrCat(op.name(), ": no functional form to trace it with"));
+          }
+          functional.op = f;
+          functional.result_metas.clear();
+          AOT_ASSIGN_OR_RETURN(std::vector<Tensor> r, DispatchCall(std::move(functional)));
+          result = r[0];
+        }
+      }
+      AOT_RETURN_IF_ERROR(result.status());
+      if (result.dtype() != self.dtype()) result = result.to(self.dtype());
+      AOT_RETURN_IF_ERROR(result.status());
+    }
+    AOT_ASSIGN_OR_RETURN(ir::Value * new_value, ValueOf(result));
+    auto vit = views_.find(self.id());
+    if (vit == views_.end()) {
+      // A base: rebind it; its views recompute on their next use.
+      value_of_[self.id()] = new_value;
+      ++version_[self.id()];
+      return std::vector<Tensor>{self};
+    }
+    // A view: write the new values into the base.
+    ViewInfo info = vit->second;
+    Tensor base = bases_.at(info.base);  // A copy: recording below may rehash bases_.
+    {
+      DispatchModeGuard again(this);
+      int64_t n = base.numel();
+      Tensor idx = arange(0, static_cast<double>(n), 1, DType::kInt64).reshape(
+          std::vector<int64_t>(base.sizes().begin(), base.sizes().end()));
+      AOT_ASSIGN_OR_RETURN(Tensor idx_view, Replay(idx, info.steps));
+      Tensor idx_flat = idx_view.reshape({-1});
+      Tensor base_flat = base.reshape({-1});
+      Tensor scattered = index_add(zeros_like(base_flat), 0, idx_flat, result.reshape({-1}));
+      Tensor hits = index_add(zeros({n}, {.dtype = DType::kInt64}), 0, idx_flat, ones_like(idx_flat));
+      Tensor mask = CallOp1(OpKind::kGtScalar, {hits}, {{"other", int64_t{0}}});
+      Tensor new_base =
+          where(mask, scattered, base_flat).reshape(std::vector<int64_t>(base.sizes().begin(), base.sizes().end()));
+      AOT_RETURN_IF_ERROR(new_base.status());
+      AOT_ASSIGN_OR_RETURN(ir::Value * nb, ValueOf(new_base));
+      value_of_[info.base] = nb;
+    }
+    uint64_t v = ++version_[info.base];
+    value_of_[self.id()] = new_value;
+    vit = views_.find(self.id());
+    vit->second.seen_version = v;
+    return std::vector<Tensor>{self};
+  }
+
+  absl::StatusOr<std::vector<Tensor>> TraceWithSeedInput(const OpCall& call, int seed_group) {
+    int64_t numel = 1;
+    for (const ir::Dim& d : call.result_metas[0].shape.dims()) numel *= d.value();
+    Tensor seed = Tensor::Fake({2}, DType::kInt64);
+    ir::Value* v = graph_->AddInput(absl::StrCat("seed_", seed_count_++), seed.meta());
+    value_of_[seed.id()] = v;
+    extra_inputs.push_back({ExtraInput::Kind::kSeed, Tensor(), numel});
+    OpCall seeded = call;
+    int start = call.group_start(seed_group);
+    seeded.operands.insert(seeded.operands.begin() + start, seed);
+    seeded.group_sizes[seed_group] = 1;
+    return Record(seeded);
+  }
+
+  ir::Graph* graph_;
+  const TraceOptions& options_;
+  absl::flat_hash_map<uint64_t, ir::Value*> value_of_;
+  absl::flat_hash_map<uint64_t, ViewInfo> views_;
+  absl::flat_hash_map<uint64_t, Tensor> bases_;
+  absl::flat_hash_map<uint64_t, uint64_t> version_;
+  absl::Status error_;
+  int lifted_count_ = 0;
+  int seed_count_ = 0;
+};
+
+}  // namespace
+
+absl::StatusOr<TracedGraph> MakeGraph(const TracedFn& fn, absl::Span<const Tensor> example_inputs,
+                                      const TraceOptions& options) {
+  TracedGraph out;
+  out.graph = std::make_unique<ir::Graph>(options.graph_name);
+  out.num_user_inputs = static_cast<int>(example_inputs.size());
+  if (!options.input_names.empty() && options.input_names.size() != example_inputs.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("make_graph: ", options.input_names.size(),
+                                                   " input names for ", example_inputs.size(), " inputs"));
+  }
+  Tracer tracer(out.graph.get(), options);
+  std::vector<Tensor> fakes;
+  fakes.reserve(example_inputs.size());
+  std::vector<ir::Value*> input_values;
+  for (size_t i = 0; i < example_inputs.size(); ++i) {
+    const Tensor& t = example_inputs[i];
+    if (!t.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("make_graph: example input ", i, " is not a valid tensor: ",
+                                                     t.status().ToString()));
+    }
+    Tensor fake = Tensor::Fake(t.sizes(), t.dtype(), t.device(), t.strides());
+    ir::TensorMeta meta = t.meta();
+    meta.strides.clear();  // Graph inputs are described as contiguous values.
+    ir::Value* v = out.graph->AddInput(options.input_names.empty() ? absl::StrCat("arg", i) : options.input_names[i],
+                                       meta);
+    tracer.Bind(fake, v);
+    input_values.push_back(v);
+    fakes.push_back(std::move(fake));
+  }
+  std::vector<Tensor> results;
+  {
+    // Autograd does not see fakes: tracing records the ops as called.
+    ExcludeKeyGuard no_autograd(DispatchKey::kAutograd);
+    DispatchModeGuard guard(&tracer);
+    results = fn(fakes);
+  }
+  AOT_RETURN_IF_ERROR(tracer.error());
+  std::vector<ir::Value*> outputs;
+  for (size_t i = 0; i < results.size(); ++i) {
+    const Tensor& r = results[i];
+    if (!r.defined()) return absl::InvalidArgumentError(absl::StrCat("make_graph: output ", i, " is undefined"));
+    AOT_RETURN_IF_ERROR(r.status());
+    absl::StatusOr<ir::Value*> v = tracer.ValueOf(r);
+    AOT_RETURN_IF_ERROR(v.status());
+    outputs.push_back(*v);
+  }
+  out.num_user_outputs = static_cast<int>(outputs.size());
+  // Inputs written in place come back as extra outputs.
+  for (size_t i = 0; i < fakes.size(); ++i) {
+    AOT_ASSIGN_OR_RETURN(ir::Value * now, tracer.ValueOf(fakes[i]));
+    if (now != input_values[i]) {
+      out.mutations.push_back({static_cast<int>(i), static_cast<int>(outputs.size())});
+      outputs.push_back(now);
+    }
+  }
+  out.graph->SetOutputs(outputs);
+  out.extra_inputs = std::move(tracer.extra_inputs);
+  AOT_RETURN_IF_ERROR(tracer.error());
+  AOT_RETURN_IF_ERROR(ir::VerifyGraph(*out.graph));
+  return out;
+}
+
+}  // namespace aot::trace
