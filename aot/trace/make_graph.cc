@@ -28,6 +28,13 @@ using ir::OpKind;
 //    a view whose base changed is recomputed from the base on its next use.
 //  - `view` is recorded as `reshape`, which never fails on a layout that
 //    functionalization changed.
+//  - What eager execution aliases is tracked as a view: the view ops,
+//    `detach` (whose kernel returns an alias, as in PyTorch), each piece of
+//    `split` and `chunk` (a slice of the input), and `reshape` when the
+//    input's strides allow a view (otherwise it copies, eagerly too).
+//  - Writing a tensor in which several elements share one memory location
+//    (an expanded view) is an error, as in PyTorch: eager kernels write such
+//    elements in no defined order, and index_add would add up the values.
 //  - A graph input written in place becomes an extra graph output, and
 //    TracedGraph::mutations says which input it updates.
 //
@@ -68,6 +75,7 @@ bool IsReplayableView(OpKind k) {
     case OpKind::kSlice:
     case OpKind::kSelect:
     case OpKind::kExpand:
+    case OpKind::kDetach:
       return true;
     default:
       return false;
@@ -156,30 +164,60 @@ class Tracer : public DispatchMode {
                          graph_->CreateUnchecked(op->kind(), std::move(groups), NamedAttrs(*op, attrs),
                                                  call.result_metas, std::move(names)));
     std::vector<Tensor> results;
-    if (call.op->is_view()) {
+    bool aliases = false;
+    if (call.op->is_view() || call.kind() == OpKind::kDetach) {
       // The Meta view kernels give fakes with the view's strides.
       AOT_ASSIGN_OR_RETURN(results, Redispatch(call));
-    } else {
+      aliases = true;
+    } else if (call.kind() == OpKind::kReshape) {
+      // A view where the input's strides allow one (the `view` kernel
+      // succeeds), else a copy: what the reshape kernel does.
+      OpCall as_view = call;
+      as_view.op = &ir::GetOpDef(OpKind::kView);  // Same attribute list (the size).
+      absl::StatusOr<std::vector<Tensor>> view = Redispatch(as_view);
+      if (view.ok()) {
+        results = *std::move(view);
+        aliases = true;
+      }
+    }
+    if (results.empty()) {
       for (const ir::TensorMeta& m : call.result_metas) {
         results.push_back(Tensor::Fake(m.shape.concrete_sizes().value_or(std::vector<int64_t>{}), m.dtype, m.device));
       }
     }
     for (size_t i = 0; i < results.size(); ++i) value_of_[results[i].id()] = node->result(static_cast<int>(i));
-    if (options_.functionalize && IsReplayableView(call.kind())) {
+    if (options_.functionalize && aliases) {
       const Tensor& src = call.input(0);
-      ViewInfo info;
-      auto vit = views_.find(src.id());
-      if (vit != views_.end()) {
-        info = vit->second;
-      } else {
-        info.base = src.id();
-        bases_[src.id()] = src;
+      if (IsReplayableView(call.kind())) {
+        TrackView(src, results[0], {call.op, call.attrs});
+      } else if (call.kind() == OpKind::kSplit || call.kind() == OpKind::kChunk) {
+        // Piece i is slice(dim, start_i, start_i + size_i) of the input.
+        int64_t dim = call.attr("dim").i();
+        int d = static_cast<int>(dim < 0 ? dim + src.dim() : dim);
+        int64_t start = 0;
+        for (const Tensor& piece : results) {
+          int64_t end = start + piece.size(d);
+          TrackView(src, piece, {&ir::GetOpDef(OpKind::kSlice), {dim, start, end, int64_t{1}}});
+          start = end;
+        }
       }
-      info.steps.push_back({call.op, call.attrs});
-      info.seen_version = version_[info.base];
-      views_[results[0].id()] = std::move(info);
     }
     return results;
+  }
+
+  // Records that `view` is `step` applied to `src` (a base or a view).
+  void TrackView(const Tensor& src, const Tensor& view, ViewStep step) {
+    ViewInfo info;
+    auto vit = views_.find(src.id());
+    if (vit != views_.end()) {
+      info = vit->second;
+    } else {
+      info.base = src.id();
+      bases_[src.id()] = src;
+    }
+    info.steps.push_back(std::move(step));
+    info.seen_version = version_[info.base];
+    views_[view.id()] = std::move(info);
   }
 
   // Recomputes a view whose base was written since its value was recorded.
@@ -211,6 +249,14 @@ class Tracer : public DispatchMode {
   absl::StatusOr<std::vector<Tensor>> TraceInplace(const OpCall& call) {
     const Tensor& self = call.input(0);
     const ir::OpDef& op = *call.op;
+    for (int d = 0; d < self.dim(); ++d) {
+      if (self.size(d) > 1 && self.strides()[d] == 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(op.name(), ": cannot write in place to ", self.meta().ToString(),
+                         ", in which several elements share one memory location (an expanded view); "
+                         "clone it first"));
+      }
+    }
     Tensor result;
     {
       DispatchModeGuard again(this);
