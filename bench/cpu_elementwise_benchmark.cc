@@ -5,6 +5,7 @@
 //   bazel run --config=opt //bench:cpu_elementwise_benchmark --
 //     --benchmark_repetitions=10 --benchmark_report_aggregates_only=true
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include "aot/base/status_macros.h"
@@ -21,6 +22,26 @@ void BM_Copy_Reference(benchmark::State& state) {
   std::vector<float> src(kN, 1.0f), dst(kN);
   for (auto _ : state) {
     std::memcpy(dst.data(), src.data(), kN * sizeof(float));
+    benchmark::DoNotOptimize(dst.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(state.iterations() * kN * 4 * 2);
+}
+
+// The reference with every core: each thread copies its share.
+void BM_CopyParallel_Reference(benchmark::State& state) {
+  std::vector<float> src(kN, 1.0f), dst(kN);
+  const int threads = std::max(1u, std::thread::hardware_concurrency());
+  for (auto _ : state) {
+    std::vector<std::thread> pool;
+    const int64_t chunk = (kN + threads - 1) / threads;
+    for (int t = 0; t < threads; ++t) {
+      pool.emplace_back([&, t] {
+        int64_t b = t * chunk, e = std::min<int64_t>(kN, b + chunk);
+        if (b < e) std::memcpy(dst.data() + b, src.data() + b, (e - b) * sizeof(float));
+      });
+    }
+    for (std::thread& th : pool) th.join();
     benchmark::DoNotOptimize(dst.data());
     benchmark::ClobberMemory();
   }
@@ -87,6 +108,7 @@ void BM_AddTransposed_Aot(benchmark::State& state) {
 }
 
 BENCHMARK(BM_Copy_Reference)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_CopyParallel_Reference)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Add_Aot)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AddInplace_Aot)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_MulScalar_Aot)->Unit(benchmark::kMillisecond)->UseRealTime();

@@ -53,41 +53,74 @@ Plan MakePlan(absl::Span<const int64_t> out_sizes, absl::Span<const absl::Inline
 // True if `t` is contiguous with exactly `sizes`.
 bool IsDense(const Tensor& t, absl::Span<const int64_t> sizes);
 
-// Runs body(ptrs..., n, inner_strides...) over the plan: `ptrs` point at the
-// start of each innermost row. N = number of operands (output first).
+// Runs body(ptrs, n, inner_strides) over the plan: `ptrs` point at the start
+// of a run of `n` elements along the innermost dimension. N = number of
+// operands (output first). Work is split across threads by rows; a single
+// long row is split into chunks; when an operand walks the innermost
+// dimension with a large stride (a transposed input), the two innermost
+// dimensions are visited in kTile x kTile tiles so that the lines that
+// operand touches are reused from cache.
 template <int N, typename Body>
 void RunPlan(const Plan& plan, std::array<char*, N> base, std::array<int64_t, N> elem_size, const Body& body) {
   const int rank = static_cast<int>(plan.sizes.size());
+  std::array<int64_t, N> inner{};
   if (rank == 0) {
-    std::array<int64_t, N> inner{};
     body(base, int64_t{1}, inner);
     return;
   }
   const int64_t inner_n = plan.sizes[rank - 1];
-  std::array<int64_t, N> inner;
   for (int k = 0; k < N; ++k) inner[k] = plan.strides[k][rank - 1];
-  int64_t rows = 1;
-  for (int d = 0; d < rank - 1; ++d) rows *= plan.sizes[d];
-  const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(inner_n, 1));
-  ParallelFor(rows, grain, [&](int64_t begin, int64_t end) {
-    // Decompose `begin` into an index over the outer dimensions.
-    absl::InlinedVector<int64_t, 6> idx(std::max(rank - 1, 0), 0);
-    int64_t r = begin;
-    for (int d = rank - 2; d >= 0; --d) {
-      idx[d] = r % plan.sizes[d];
-      r /= plan.sizes[d];
-    }
-    for (int64_t row = begin; row < end; ++row) {
+  if (rank == 1) {
+    ParallelFor(inner_n, kGrain, [&](int64_t b, int64_t e) {
       std::array<char*, N> ptrs;
+      for (int k = 0; k < N; ++k) ptrs[k] = base[k] + b * inner[k] * elem_size[k];
+      body(ptrs, e - b, inner);
+    });
+    return;
+  }
+  constexpr int64_t kTile = 32;
+  bool tile = false;
+  for (int k = 0; k < N; ++k) {
+    int64_t s = inner[k] < 0 ? -inner[k] : inner[k];
+    if (s > 16 && plan.strides[k][rank - 2] != 0) tile = true;
+  }
+  tile = tile && inner_n >= kTile && plan.sizes[rank - 2] >= kTile;
+  // Work items: rows of the outer dimensions, in tiles of kTile rows of the
+  // second-innermost dimension when tiling.
+  const int64_t rows2 = plan.sizes[rank - 2];
+  const int64_t row_groups = tile ? (rows2 + kTile - 1) / kTile : rows2;
+  int64_t outer = 1;
+  for (int d = 0; d < rank - 2; ++d) outer *= plan.sizes[d];
+  const int64_t items = outer * row_groups;
+  const int64_t per_item = (tile ? kTile : 1) * inner_n;
+  const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(per_item, 1));
+  ParallelFor(items, grain, [&](int64_t begin, int64_t end) {
+    for (int64_t item = begin; item < end; ++item) {
+      int64_t o = item / row_groups, g = item % row_groups;
+      std::array<char*, N> origin;
       for (int k = 0; k < N; ++k) {
-        int64_t off = 0;
-        for (int d = 0; d < rank - 1; ++d) off += idx[d] * plan.strides[k][d];
-        ptrs[k] = base[k] + off * elem_size[k];
+        int64_t off = 0, r = o;
+        for (int d = rank - 3; d >= 0; --d) {
+          off += (r % plan.sizes[d]) * plan.strides[k][d];
+          r /= plan.sizes[d];
+        }
+        origin[k] = base[k] + off * elem_size[k];
       }
-      body(ptrs, inner_n, inner);
-      for (int d = rank - 2; d >= 0; --d) {
-        if (++idx[d] < plan.sizes[d]) break;
-        idx[d] = 0;
+      auto run_row = [&](int64_t row, int64_t col0, int64_t len) {
+        std::array<char*, N> ptrs;
+        for (int k = 0; k < N; ++k) {
+          ptrs[k] = origin[k] + (row * plan.strides[k][rank - 2] + col0 * inner[k]) * elem_size[k];
+        }
+        body(ptrs, len, inner);
+      };
+      if (!tile) {
+        run_row(g, 0, inner_n);
+        continue;
+      }
+      const int64_t r0 = g * kTile, r1 = std::min(rows2, r0 + kTile);
+      for (int64_t c0 = 0; c0 < inner_n; c0 += kTile) {
+        const int64_t len = std::min(kTile, inner_n - c0);
+        for (int64_t row = r0; row < r1; ++row) run_row(row, c0, len);
       }
     }
   });

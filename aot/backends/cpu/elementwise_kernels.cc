@@ -156,13 +156,12 @@ T Abs(T x) {
     return static_cast<T>(v < 0 ? -v : v);
   }
 }
+// NaN compares false, so it passes through (as in PyTorch); the select
+// vectorises.
 template <typename T>
 T Relu(T x) {
   ComputeType<T> v = static_cast<ComputeType<T>>(x);
-  if constexpr (std::is_floating_point_v<ComputeType<T>>) {
-    if (std::isnan(v)) return x;
-  }
-  return v > ComputeType<T>(0) ? x : static_cast<T>(ComputeType<T>(0));
+  return v < ComputeType<T>(0) ? static_cast<T>(ComputeType<T>(0)) : x;
 }
 template <typename T>
 T Sign(T x) {
@@ -217,17 +216,17 @@ KernelResult NegKernel(const OpCall& call) {
   if (call.input(0).dtype() == DType::kBool) {
     return absl::InvalidArgumentError("neg: negation of a bool tensor is not supported; use logical not");
   }
-  return SameTypeUnary(call, []<typename T>(const Tensor& o, const Tensor& x) { MapUnary<T, T>(o, x, Neg<T>); });
+  return SameTypeUnary(call, []<typename T>(const Tensor& o, const Tensor& x) { MapUnary<T, T>(o, x, [](T v) { return Neg<T>(v); }); });
 }
 KernelResult AbsKernel(const OpCall& call) {
-  return SameTypeUnary(call, []<typename T>(const Tensor& o, const Tensor& x) { MapUnary<T, T>(o, x, Abs<T>); });
+  return SameTypeUnary(call, []<typename T>(const Tensor& o, const Tensor& x) { MapUnary<T, T>(o, x, [](T v) { return Abs<T>(v); }); });
 }
 KernelResult ReluKernel(const OpCall& call) {
   if (call.input(0).dtype() == DType::kBool) return absl::InvalidArgumentError("relu: not defined for bool tensors");
-  return SameTypeUnary(call, []<typename T>(const Tensor& o, const Tensor& x) { MapUnary<T, T>(o, x, Relu<T>); });
+  return SameTypeUnary(call, []<typename T>(const Tensor& o, const Tensor& x) { MapUnary<T, T>(o, x, [](T v) { return Relu<T>(v); }); });
 }
 KernelResult SignKernel(const OpCall& call) {
-  return SameTypeUnary(call, []<typename T>(const Tensor& o, const Tensor& x) { MapUnary<T, T>(o, x, Sign<T>); });
+  return SameTypeUnary(call, []<typename T>(const Tensor& o, const Tensor& x) { MapUnary<T, T>(o, x, [](T v) { return Sign<T>(v); }); });
 }
 
 template <typename T>

@@ -194,6 +194,29 @@ TEST(ElementwiseKernelTest, TypePromotionAndScalars) {
   EXPECT_EQ((h * h).dtype(), DType::kFloat16);
 }
 
+// Large enough for the threaded paths: a split single row (scalar
+// broadcast) and tiles over a transposed operand, with partial tiles.
+TEST(ElementwiseKernelTest, LargeStridedAndBroadcastOperands) {
+  Tensor a = Random({70, 90}, DType::kFloat32, -1, 1, 11).t();  // [90, 70], strides {1, 90}
+  Tensor b = Random({90, 70}, DType::kFloat32, -1, 1, 12);
+  std::vector<double> av = Values(a), bv = Values(b), want;
+  for (size_t i = 0; i < av.size(); ++i) want.push_back(av[i] + bv[i]);
+  ExpectNear(a + b, want, 1e-6, "transposed + contiguous");
+  Tensor big = Random({200003}, DType::kFloat32, -1, 1, 13);
+  std::vector<double> bigv = Values(big), want2;
+  for (double v : bigv) want2.push_back(v * 3.0);
+  ExpectNear(big * 3.0, want2, 1e-6, "long row times a scalar");
+  Tensor rows = Random({3, 100000}, DType::kFloat32, -1, 1, 14);
+  Tensor col = Random({3, 1}, DType::kFloat32, -1, 1, 15);
+  std::vector<double> rv = Values(rows), cv = Values(col), want3;
+  for (size_t i = 0; i < rv.size(); ++i) want3.push_back(rv[i] - cv[i / 100000]);
+  ExpectNear(rows - col, want3, 1e-6, "column broadcast");
+  std::vector<double> relu_want;
+  for (double v : bigv) relu_want.push_back(v < 0 ? 0 : v);
+  ExpectNear(relu(big), relu_want, 0, "relu");
+  EXPECT_TRUE(std::isnan(Values(relu(Tensor::FromVector<float>({NAN}, {1})))[0]));
+}
+
 TEST(ElementwiseKernelTest, NanPropagatesThroughMaximum) {
   Tensor a = Tensor::FromVector<float>({NAN, 1}, {2});
   Tensor b = Tensor::FromVector<float>({0, NAN}, {2});
