@@ -119,6 +119,7 @@
   X(Zeros, "zeros(int[] size, *, ScalarType dtype=f32, Device device=cpu) -> Tensor", kCreation, Creation) \
   X(Ones, "ones(int[] size, *, ScalarType dtype=f32, Device device=cpu) -> Tensor", kCreation, Creation) \
   X(Arange, "arange(Scalar start, Scalar end, Scalar step=1, *, ScalarType? dtype=None, Device device=cpu) -> Tensor", kCreation, Arange) \
+  X(Constant, "constant(*, float[] values, int[] shape, ScalarType dtype=f32, Device device=cpu) -> Tensor", kCreation, Constant) \
   X(Rand, "rand(int[] size, Tensor? seed=None, *, ScalarType dtype=f32, Device device=cpu) -> Tensor", kCreation | kRandom, Creation) \
   X(Randn, "randn(int[] size, Tensor? seed=None, *, ScalarType dtype=f32, Device device=cpu) -> Tensor", kCreation | kRandom, Creation) \
   X(ZerosLike, "zeros_like(Tensor self, *, ScalarType? dtype=None) -> Tensor", kCreation | kNonDifferentiable, Like) \

@@ -1057,6 +1057,21 @@ absl::StatusOr<Metas> Arange(const ShapeContext& ctx) {
   return Metas{Meta(Shape{static_cast<int64_t>(n)}, dtype, ctx.attr("device").device())};
 }
 
+absl::StatusOr<Metas> Constant(const ShapeContext& ctx) {
+  const std::vector<int64_t>& shape = ctx.Ints("shape");
+  int64_t n = 1;
+  for (int64_t s : shape) {
+    if (s < 0) return ctx.Error(absl::StrCat("negative size in shape [", absl::StrJoin(shape, ","), "]"));
+    n *= s;
+  }
+  const size_t values = ctx.attr("values").floats().size();
+  if (static_cast<size_t>(n) != values) {
+    return ctx.Error(absl::StrCat(values, " values do not fill shape [", absl::StrJoin(shape, ","), "] (", n,
+                                  " elements)"));
+  }
+  return Metas{Meta(Shape(shape), ctx.attr("dtype").dtype(), ctx.attr("device").device())};
+}
+
 absl::StatusOr<Metas> Like(const ShapeContext& ctx) {
   const TensorMeta& in = ctx.input(0);
   return Metas{Meta(in.shape, ctx.OptionalDType("dtype").value_or(in.dtype), in.device)};

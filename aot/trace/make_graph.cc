@@ -1,5 +1,6 @@
 #include "aot/trace/make_graph.h"
 
+#include <cmath>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -105,6 +106,7 @@ class Tracer : public DispatchMode {
       return absl::InvalidArgumentError(
           "a fake tensor from outside this trace was used (from another make_graph call?)");
     }
+    if (!options_.lift_captured_tensors) return EmbedConstant(t);
     ir::Value* v = graph_->AddInput(absl::StrCat("_tensor_constant", lifted_count_++), t.meta());
     extra_inputs.push_back({ExtraInput::Kind::kLifted, t, 0});
     value_of_[t.id()] = v;
@@ -316,6 +318,33 @@ class Tracer : public DispatchMode {
     vit = views_.find(self.id());
     vit->second.seen_version = v;
     return std::vector<Tensor>{self};
+  }
+
+  // Records a `constant` node holding the values of captured tensor `t`.
+  absl::StatusOr<ir::Value*> EmbedConstant(const Tensor& t) {
+    if (!t.device().is_cpu()) {
+      return absl::InvalidArgumentError(absl::StrCat("make_graph: a captured ", t.device().ToString(),
+                                                     " tensor cannot be embedded as a constant; lift it instead"));
+    }
+    AOT_ASSIGN_OR_RETURN(std::vector<double> values, t.ToVector<double>());
+    if (t.dtype() == DType::kInt64) {
+      for (double v : values) {
+        if (std::abs(v) > 9007199254740992.0) {
+          return absl::InvalidArgumentError(
+              "make_graph: a captured i64 tensor holds values beyond 2^53, which a constant cannot hold exactly; "
+              "lift it instead");
+        }
+      }
+    }
+    std::vector<int64_t> shape(t.sizes().begin(), t.sizes().end());
+    ir::TensorMeta meta(ir::Shape(shape), t.dtype(), t.device());
+    AOT_ASSIGN_OR_RETURN(ir::Node * node,
+                         graph_->CreateUnchecked(OpKind::kConstant, {},
+                                                 {{"values", std::move(values)}, {"shape", std::move(shape)},
+                                                  {"dtype", t.dtype()}, {"device", t.device()}},
+                                                 {meta}, {graph_->UniqueName("_tensor_constant")}));
+    value_of_[t.id()] = node->result();
+    return node->result();
   }
 
   absl::StatusOr<std::vector<Tensor>> TraceWithSeedInput(const OpCall& call, int seed_group) {

@@ -39,6 +39,12 @@ struct TraceOptions {
   // Turn in-place ops into out-of-place ops plus rebinding, and views into
   // non-aliasing ops, so the graph has no mutation and no aliasing.
   bool functionalize = true;
+  // Tensors the function captures (uses without receiving them) become
+  // extra graph inputs (ExtraInput::kLifted) when true; when false, CPU
+  // tensors are embedded as `constant` nodes holding their values (an
+  // integer tensor with values beyond 2^53 cannot be embedded exactly and is
+  // an error). Lifting keeps large weights out of the graph.
+  bool lift_captured_tensors = true;
   std::string graph_name = "forward";
   // Names of the function's inputs in the graph; empty: "arg0", "arg1", ...
   std::vector<std::string> input_names;

@@ -184,6 +184,26 @@ TEST(MakeGraphTest, CapturedTensorsAreLiftedToInputs) {
   ExpectClose(RunTraced(*t, {x})[0], fn({x})[0]);
 }
 
+TEST(MakeGraphTest, CapturedTensorsCanBeEmbeddedAsConstants) {
+  Tensor w = Tensor::FromVector<float>({0.5, -1, 2}, {3});
+  TracedFn fn = [w](const std::vector<Tensor>& in) -> std::vector<Tensor> { return {in[0] * w}; };
+  absl::StatusOr<TracedGraph> t = MakeGraph(fn, {Rand({2, 3}, 8)}, {.lift_captured_tensors = false});
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_TRUE(t->extra_inputs.empty());
+  EXPECT_EQ(ir::PrintGraph(*t->graph),
+            "graph forward(arg0: f32[2,3]) {\n"
+            "  _tensor_constant: f32[3] = constant(values=[0.5,-1.0,2.0], shape=[3])\n"
+            "  mul: f32[2,3] = mul(arg0, _tensor_constant)\n"
+            "  return (mul)\n"
+            "}\n");
+  Tensor x = Rand({2, 3}, 9);
+  ExpectClose(RunTraced(*t, {x})[0], fn({x})[0]);
+  Tensor big = Tensor::FromVector<int64_t>({int64_t{1} << 60}, {1});
+  TracedFn uses_big = [big](const std::vector<Tensor>& in) -> std::vector<Tensor> { return {in[0] + big}; };
+  EXPECT_EQ(MakeGraph(uses_big, {Rand({1}, 1)}, {.lift_captured_tensors = false}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(MakeGraphTest, RandomOpsGetExplicitSeedInputs) {
   TracedFn fn = [](const std::vector<Tensor>& in) -> std::vector<Tensor> {
     auto [y, mask] = dropout(in[0], 0.5, true);

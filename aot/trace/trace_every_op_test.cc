@@ -344,6 +344,14 @@ std::vector<Case> CreationCases() {
       {K::kArange, "i64", Call(K::kArange, {{"start", 0}, {"end", 10}, {"step", 3}}), {}},
       {K::kArange, "float step", Call(K::kArange, {{"start", 0}, {"end", 1}, {"step", 0.25}}), {}},
       {K::kArange, "dtype", Call(K::kArange, {{"start", 5}, {"end", 0}, {"step", -2}, {"dtype", DType::kFloat64}}), {}},
+      {K::kConstant, "f64", Call(K::kConstant, {{"values", std::vector<double>{1, -2.5, 3}}, {"shape", Ints{3}},
+                                                  {"dtype", DType::kFloat64}}), {}},
+      {K::kConstant, "i64 used with an input",
+       [](const Tensors& in) -> Tensors {
+         return {in[0] + CallOp1(K::kConstant, {}, {{"values", std::vector<double>{4, 5}}, {"shape", Ints{2}},
+                                                     {"dtype", DType::kInt64}})};
+       },
+       {F({3, 2})}},
       {K::kRand, "captured seed",
        [seed = Seed(42, 4)](const Tensors&) { return CallOp(K::kRand, {seed}, {{"size", Ints{3, 5}}}); },
        {}},

@@ -97,6 +97,17 @@ KernelResult FullKernel(const OpCall& call) { return FillKernel(call, call.attr(
 KernelResult ZerosKernel(const OpCall& call) { return FillKernel(call, AttrValue(int64_t{0})); }
 KernelResult OnesKernel(const OpCall& call) { return FillKernel(call, AttrValue(int64_t{1})); }
 
+// The values of a `constant` node (graph constants embedded by the tracer).
+KernelResult ConstantKernel(const OpCall& call) {
+  AOT_ASSIGN_OR_RETURN(Tensor out, EmptyResult(call).Checked());
+  const std::vector<double>& values = call.attr("values").floats();
+  VisitDType(out.dtype(), [&]<typename T>() {
+    T* p = out.data_ptr<T>();
+    for (size_t i = 0; i < values.size(); ++i) p[i] = ConvertScalar<T>(values[i]);
+  });
+  return std::vector<Tensor>{out};
+}
+
 // start + i * step: in int64 when the result is integral and all three are
 // integers, else in double, then converted.
 KernelResult ArangeKernel(const OpCall& call) {
@@ -230,6 +241,7 @@ AOT_REGISTER_KERNEL(kFull, kCPU, FullKernel);
 AOT_REGISTER_KERNEL(kZeros, kCPU, ZerosKernel);
 AOT_REGISTER_KERNEL(kOnes, kCPU, OnesKernel);
 AOT_REGISTER_KERNEL(kArange, kCPU, ArangeKernel);
+AOT_REGISTER_KERNEL(kConstant, kCPU, ConstantKernel);
 AOT_REGISTER_KERNEL(kZerosLike, kCPU, ZerosLikeKernel);
 AOT_REGISTER_KERNEL(kOnesLike, kCPU, OnesLikeKernel);
 AOT_REGISTER_KERNEL(kFullLike, kCPU, FullLikeKernel);
