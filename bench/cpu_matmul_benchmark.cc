@@ -4,7 +4,7 @@
 // docs/design/cpu_backend.md) directly on the same buffers, so their GFLOP/s
 // ratio is the backend's overhead (target: >= 80%).
 // BM_Linear_Aot is the MLP layer x @ w.T + b; BM_Conv2d_Aot runs conv2d
-// (oneDNN) on ResNet shapes.
+// (oneDNN) on ResNet shapes, BM_Conv2dBackward_Aot its gradients.
 //
 //   bazel run --config=opt //bench:cpu_matmul_benchmark --
 //     --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
@@ -13,6 +13,7 @@
 #include <random>
 #include <vector>
 
+#include "aot/tensor/dispatcher.h"
 #include "aot/tensor/ops.h"
 #include "aot/tensor/tensor.h"
 #include "benchmark/benchmark.h"
@@ -114,6 +115,31 @@ BENCHMARK(BM_Conv2d_Aot)
     ->Args({8, 3, 224, 64, 7, 2, 3})  // ResNet stem.
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+
+// The backward ops of the ResNet 3x3 layer. Args: 0 input gradient, 1 weight
+// gradient.
+void BM_Conv2dBackward_Aot(benchmark::State& state) {
+  const int64_t n = 8, c = 64, hw = 56, oc = 64, k = 3;
+  Tensor x = Random({n, c, hw, hw}, 1), w = Random({oc, c, k, k}, 2), dy = Random({n, oc, hw, hw}, 3);
+  const bool input_grad = state.range(0) == 0;
+  ir::AttrList attrs = {{"stride", std::vector<int64_t>{1, 1}}, {"padding", std::vector<int64_t>{1, 1}}};
+  if (input_grad) {
+    attrs.push_back({"input_size", std::vector<int64_t>{n, c, hw, hw}});
+  } else {
+    attrs.push_back({"weight_size", std::vector<int64_t>{oc, c, k, k}});
+  }
+  for (auto _ : state) {
+    Tensor g = input_grad ? CallOp1(OpKind::kConv2dBackwardInput, {dy, w}, attrs)
+                          : CallOp1(OpKind::kConv2dBackwardWeight, {dy, x}, attrs);
+    if (!g.ok()) {
+      state.SkipWithError(g.status().ToString().c_str());
+      break;
+    }
+    benchmark::DoNotOptimize(g.raw_data());
+  }
+  SetGflops(state, 2.0 * n * oc * hw * hw * c * k * k);
+}
+BENCHMARK(BM_Conv2dBackward_Aot)->ArgName("weight_grad")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace aot

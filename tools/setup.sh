@@ -10,10 +10,11 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   libbenchmark-dev       # Google Benchmark 1.7
   libprotobuf-dev protobuf-compiler zlib1g-dev
-  libopenblas-dev        # CPU BLAS (matmul, im2col convolution)
+  libopenblas-dev        # CPU BLAS
+  libopenblas-openmp-dev # its OpenMP build: float64 matmul (docs/design/cpu_backend.md)
   libsleef-dev           # SLEEF: vectorized exp/log/sin/... for elementwise kernels
-  libdnnl-dev            # oneDNN 2.6 (CPU convolution, see docs/design/cpu_backend.md)
-  libeigen3-dev          # Eigen 3.4 (header-only; the CPU library comparison)
+  libdnnl-dev            # oneDNN 2.6: float32 matmul and convolution (docs/design/cpu_backend.md)
+  libeigen3-dev          # Eigen 3.4, header-only: bench/cpu_library_benchmark
 )
 
 missing=()
