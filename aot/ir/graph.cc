@@ -101,13 +101,7 @@ absl::Status Node::set_attr(absl::string_view name, AttrValue value) {
   if (i < 0) {
     return absl::InvalidArgumentError(absl::StrCat(op_->name(), ": no attribute named '", name, "'"));
   }
-  const SchemaArg& arg = schema.args()[schema.attr_args()[i]];
-  if (arg.attr_type == AttrType::kFloat && value.is_int()) value = AttrValue(static_cast<double>(value.i()));
-  if (!value.Matches(arg.attr_type, arg.optional)) {
-    return absl::InvalidArgumentError(absl::StrCat(op_->name(), ": attribute '", name, "' expects ",
-                                                   AttrTypeName(arg.attr_type), arg.optional ? "?" : "",
-                                                   ", got ", value.ToString()));
-  }
+  AOT_RETURN_IF_ERROR(CheckAttrValue(*op_, i, &value));
   attrs_[i] = std::move(value);
   return absl::OkStatus();
 }

@@ -6,6 +6,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "aot/base/check.h"
+#include "aot/base/status_macros.h"
 #include "aot/ir/shape_rules.h"
 
 namespace aot::ir {
@@ -89,14 +90,8 @@ absl::Status ResolveAttrs(const OpDef& op, const AttrList& attrs, std::vector<At
                                                      "' (schema: ", schema.ToString(), ")"));
     }
     if (given[i]) return absl::InvalidArgumentError(absl::StrCat(op.name(), ": attribute '", name, "' given twice"));
-    const SchemaArg& arg = schema.args()[schema.attr_args()[i]];
     AttrValue v = value;
-    if (arg.attr_type == AttrType::kFloat && v.is_int()) v = AttrValue(static_cast<double>(v.i()));
-    if (!v.Matches(arg.attr_type, arg.optional)) {
-      return absl::InvalidArgumentError(absl::StrCat(op.name(), ": attribute '", name, "' expects ",
-                                                     AttrTypeName(arg.attr_type), arg.optional ? "?" : "",
-                                                     ", got ", v.ToString()));
-    }
+    AOT_RETURN_IF_ERROR(CheckAttrValue(op, i, &v));
     (*out)[i] = std::move(v);
     given[i] = true;
   }
@@ -111,6 +106,18 @@ absl::Status ResolveAttrs(const OpDef& op, const AttrList& attrs, std::vector<At
       return absl::InvalidArgumentError(
           absl::StrCat(op.name(), ": missing required attribute '", arg.name, "'"));
     }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckAttrValue(const OpDef& op, int index, AttrValue* value) {
+  const OpSchema& schema = op.schema();
+  const SchemaArg& arg = schema.args()[schema.attr_args()[index]];
+  if (arg.attr_type == AttrType::kFloat && value->is_int()) *value = AttrValue(static_cast<double>(value->i()));
+  if (!value->Matches(arg.attr_type, arg.optional)) {
+    return absl::InvalidArgumentError(absl::StrCat(op.name(), ": attribute '", arg.name, "' expects ",
+                                                   AttrTypeName(arg.attr_type), arg.optional ? "?" : "", ", got ",
+                                                   value->ToString()));
   }
   return absl::OkStatus();
 }

@@ -111,6 +111,11 @@ using AttrList = std::vector<std::pair<std::string, AttrValue>>;
 // attribute, naming the op and the attribute.
 absl::Status ResolveAttrs(const OpDef& op, const AttrList& attrs, std::vector<AttrValue>* out);
 
+// Checks `value` against attribute `index` (in attr_args() order) of `op`,
+// converting an int given for a float attribute. InvalidArgument names the
+// op, the attribute, the expected type and the value.
+absl::Status CheckAttrValue(const OpDef& op, int index, AttrValue* value);
+
 // What a shape rule sees: the node's operand metadata grouped by the schema's
 // tensor arguments, and its attributes (defaults filled in).
 class ShapeContext {

@@ -17,6 +17,14 @@ using ir::OpKind;
 
 thread_local bool tls_grad_enabled = true;
 
+int64_t Numel(absl::Span<const int64_t> sizes) {
+  int64_t n = 1;
+  for (int64_t s : sizes) n *= s;
+  return n;
+}
+
+}  // namespace
+
 SizeVec ContiguousStrides(absl::Span<const int64_t> sizes) {
   SizeVec strides(sizes.size());
   int64_t s = 1;
@@ -26,14 +34,6 @@ SizeVec ContiguousStrides(absl::Span<const int64_t> sizes) {
   }
   return strides;
 }
-
-int64_t Numel(absl::Span<const int64_t> sizes) {
-  int64_t n = 1;
-  for (int64_t s : sizes) n *= s;
-  return n;
-}
-
-}  // namespace
 
 std::shared_ptr<TensorImpl> NewTensorImpl() {
   static std::atomic<uint64_t> next_id{1};

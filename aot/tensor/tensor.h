@@ -69,6 +69,10 @@ class TensorImpl {
   uint32_t version = 0;              // Bumped by every in-place write.
 };
 
+// Returns the row-major strides (in elements) of a contiguous tensor of
+// `sizes`; dimensions of size 0 or 1 count as 1.
+SizeVec ContiguousStrides(absl::Span<const int64_t> sizes);
+
 // Returns a new TensorImpl with a fresh id. Every impl is made through it.
 std::shared_ptr<TensorImpl> NewTensorImpl();
 

@@ -221,7 +221,7 @@ KernelResult GatherKernel(const OpCall& call) {
   AOT_ASSIGN_OR_RETURN(Tensor x, Materialize(self).Checked());
   // Walk the index's positions with x's strides, dimension d left out: the
   // index value supplies it.
-  SizeVec xstrides = ContiguousStridesOf(xs);
+  SizeVec xstrides = ContiguousStrides(xs);
   const int64_t dstride = xstrides[d];
   xstrides[d] = 0;
   VisitDType(x.dtype(), [&]<typename T>() {
@@ -258,7 +258,7 @@ KernelResult ScatterAddKernel(const OpCall& call) {
   AOT_ASSIGN_OR_RETURN(Tensor src, Materialize(source, out.dtype()).Checked());
   // Threads take disjoint sets of positions in the dimensions other than d
   // (whose writes cannot collide) and walk dimension d in order.
-  SizeVec istr = ContiguousStridesOf(is), rstr = ContiguousStridesOf(rs), ostr = ContiguousStridesOf(ss);
+  SizeVec istr = ContiguousStrides(is), rstr = ContiguousStrides(rs), ostr = ContiguousStrides(ss);
   const int64_t len = is[d], id = istr[d], rd = rstr[d], od = ostr[d];
   SizeVec outer_sizes = is;
   for (SizeVec* v : {&outer_sizes, &istr, &rstr, &ostr}) v->erase(v->begin() + d);

@@ -6,16 +6,6 @@
 
 namespace aot::cpu {
 
-SizeVec ContiguousStridesOf(absl::Span<const int64_t> sizes) {
-  SizeVec strides(sizes.size());
-  int64_t s = 1;
-  for (int i = static_cast<int>(sizes.size()) - 1; i >= 0; --i) {
-    strides[i] = s;
-    s *= std::max<int64_t>(sizes[i], 1);
-  }
-  return strides;
-}
-
 int64_t SizeProduct(absl::Span<const int64_t> sizes, int begin, int end) {
   int64_t n = 1;
   for (int i = begin; i < end; ++i) n *= sizes[i];

@@ -75,10 +75,6 @@ void ForEachOffset(absl::Span<const int64_t> sizes, const std::array<absl::Span<
   }
 }
 
-// Row-major strides of `sizes` (a size-0 dimension counts as 1, as Tensor
-// does).
-SizeVec ContiguousStridesOf(absl::Span<const int64_t> sizes);
-
 // Product of sizes[begin, end).
 int64_t SizeProduct(absl::Span<const int64_t> sizes, int begin, int end);
 
