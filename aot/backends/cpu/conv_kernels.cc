@@ -462,8 +462,8 @@ KernelResult Conv2dKernel(const OpCall& call) {
   Tensor out = Tensor::Empty({g.n, g.oc, g.oh, g.ow}, dtype);
   AOT_RETURN_IF_ERROR(out.status());
   if (out.numel() == 0) return Finish(out, input.dtype());
-  Tensor x = Materialize(input, dtype), w = Materialize(weight, dtype);
-  Tensor b = bias != nullptr ? Materialize(*bias, dtype) : Tensor();
+  Tensor x = Contiguous(input, dtype), w = Contiguous(weight, dtype);
+  Tensor b = bias != nullptr ? Contiguous(*bias, dtype) : Tensor();
   AOT_RETURN_IF_ERROR(FirstError({x, w}));
   if (bias != nullptr) AOT_RETURN_IF_ERROR(b.status());
   if (UseOneDnn(dtype, g)) {
@@ -490,7 +490,7 @@ KernelResult Conv2dBackwardInputKernel(const OpCall& call) {
   Tensor dx = Tensor::Empty(input_size, dtype);
   AOT_RETURN_IF_ERROR(dx.status());
   if (dx.numel() == 0) return Finish(dx, grad.dtype());
-  Tensor dy = Materialize(grad, dtype), w = Materialize(weight, dtype);
+  Tensor dy = Contiguous(grad, dtype), w = Contiguous(weight, dtype);
   AOT_RETURN_IF_ERROR(FirstError({dy, w}));
   if (UseOneDnn(dtype, g)) {
     AOT_RETURN_IF_ERROR(RunOneDnn(call, ConvKind::kBackwardData, g,
@@ -514,7 +514,7 @@ KernelResult Conv2dBackwardWeightKernel(const OpCall& call) {
   Tensor dw = Tensor::Empty(weight_size, dtype);
   AOT_RETURN_IF_ERROR(dw.status());
   if (dw.numel() == 0) return Finish(dw, grad.dtype());
-  Tensor dy = Materialize(grad, dtype), x = Materialize(input, dtype);
+  Tensor dy = Contiguous(grad, dtype), x = Contiguous(input, dtype);
   AOT_RETURN_IF_ERROR(FirstError({dy, x}));
   if (UseOneDnn(dtype, g)) {
     AOT_RETURN_IF_ERROR(RunOneDnn(call, ConvKind::kBackwardWeights, g,

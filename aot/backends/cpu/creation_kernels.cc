@@ -149,7 +149,7 @@ struct PhiloxState {
 // for `numel` values from the global generator.
 absl::StatusOr<PhiloxState> SeedOf(const Tensor* seed, int64_t numel) {
   Tensor s = seed != nullptr ? *seed : NextSeedTensor(numel);
-  AOT_ASSIGN_OR_RETURN(Tensor c, Materialize(s, DType::kInt64).Checked());
+  AOT_ASSIGN_OR_RETURN(Tensor c, Contiguous(s, DType::kInt64).Checked());
   if (c.numel() != 2) {
     return absl::InvalidArgumentError(absl::StrCat("seed must be i64[2] (seed, offset), got ", c.meta().ToString()));
   }
@@ -203,7 +203,7 @@ KernelResult DropoutKernel(const OpCall& call) {
   const int64_t n = input.numel();
   bool* m = n > 0 ? mask.data_ptr<bool>() : nullptr;
   if (!train) {
-    AOT_ASSIGN_OR_RETURN(Tensor x, Materialize(input).Checked());
+    AOT_ASSIGN_OR_RETURN(Tensor x, Contiguous(input).Checked());
     if (n > 0) {
       std::memcpy(out.raw_data(), x.raw_data(), static_cast<size_t>(n) * ir::DTypeSize(x.dtype()));
       std::memset(m, 1, static_cast<size_t>(n));
@@ -217,7 +217,7 @@ KernelResult DropoutKernel(const OpCall& call) {
     std::memset(m, 0, static_cast<size_t>(n));
     return std::vector<Tensor>{out, mask};
   }
-  AOT_ASSIGN_OR_RETURN(Tensor x, Materialize(input).Checked());
+  AOT_ASSIGN_OR_RETURN(Tensor x, Contiguous(input).Checked());
   VisitDType(x.dtype(), [&]<typename T>() {
     using C = ComputeType<T>;
     const T* xp = x.data_ptr<T>();

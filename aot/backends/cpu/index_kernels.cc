@@ -4,7 +4,7 @@
 // slice_backward).
 //
 // Inputs of any layout are first made contiguous in the dtype the shape rule
-// chose (Materialize); results are contiguous. Every index is checked before
+// chose (cpu::Contiguous); results are contiguous. Every index is checked before
 // anything is read or written through it: an out-of-range index is a user
 // error (InvalidArgument naming the op, the index and the valid range).
 // Loops that accumulate (scatter_add, index_add, embedding_backward) split
@@ -61,7 +61,7 @@ absl::Status CheckIndices(const OpCall& call, const int64_t* idx, int64_t n, int
 }
 
 // The index operand as contiguous int64 values.
-absl::StatusOr<Tensor> IndexValues(const Tensor& index) { return Materialize(index, DType::kInt64).Checked(); }
+absl::StatusOr<Tensor> IndexValues(const Tensor& index) { return Contiguous(index, DType::kInt64).Checked(); }
 
 std::string SizesString(Span sizes) { return absl::StrCat("[", absl::StrJoin(sizes, ","), "]"); }
 
@@ -84,7 +84,7 @@ absl::Status Concatenate(const std::vector<Tensor>& inputs, int64_t outer, const
   std::vector<int64_t> chunks, starts;
   int64_t row = 0;
   for (const Tensor& t : inputs) {
-    AOT_ASSIGN_OR_RETURN(Tensor c, Materialize(t, out.dtype()).Checked());
+    AOT_ASSIGN_OR_RETURN(Tensor c, Contiguous(t, out.dtype()).Checked());
     int64_t chunk = outer == 0 ? 0 : c.numel() / outer;
     parts.push_back(std::move(c));
     chunks.push_back(chunk);
@@ -123,7 +123,7 @@ KernelResult StackKernel(const OpCall& call) {
 
 template <bool kUpper>
 KernelResult TriangularKernel(const OpCall& call) {
-  AOT_ASSIGN_OR_RETURN(Tensor x, Materialize(call.input(0)).Checked());
+  AOT_ASSIGN_OR_RETURN(Tensor x, Contiguous(call.input(0)).Checked());
   AOT_ASSIGN_OR_RETURN(Tensor out, EmptyResult(call).Checked());
   const int64_t diagonal = call.attr("diagonal").i();
   const int64_t rows = x.size(-2), cols = x.size(-1);
@@ -180,7 +180,7 @@ KernelResult IndexSelectKernel(const OpCall& call) {
     return absl::InvalidArgumentError(absl::StrCat(OpName(call), ": selecting from a scalar needs one index, got ", n));
   }
   AOT_RETURN_IF_ERROR(CheckIndices(call, idx.data_ptr<int64_t>(), n, d, size));
-  AOT_ASSIGN_OR_RETURN(Tensor x, Materialize(self).Checked());
+  AOT_ASSIGN_OR_RETURN(Tensor x, Contiguous(self).Checked());
   SelectRows(x, idx.data_ptr<int64_t>(), outer, size, n, inner, out);
   return std::vector<Tensor>{out};
 }
@@ -192,7 +192,7 @@ KernelResult EmbeddingKernel(const OpCall& call) {
   AOT_ASSIGN_OR_RETURN(Tensor out, EmptyResult(call).Checked());
   const int64_t num = weight.size(0), dim = weight.size(1), n = idx.numel();
   AOT_RETURN_IF_ERROR(CheckIndices(call, idx.data_ptr<int64_t>(), n, 0, num));
-  AOT_ASSIGN_OR_RETURN(Tensor w, Materialize(weight).Checked());
+  AOT_ASSIGN_OR_RETURN(Tensor w, Contiguous(weight).Checked());
   SelectRows(w, idx.data_ptr<int64_t>(), 1, num, n, dim, out);
   return std::vector<Tensor>{out};
 }
@@ -218,7 +218,7 @@ KernelResult GatherKernel(const OpCall& call) {
   const int64_t* ip = idx.data_ptr<int64_t>();
   AOT_RETURN_IF_ERROR(CheckIndices(call, ip, n, d, xs[d]));
   if (n == 0) return std::vector<Tensor>{out};
-  AOT_ASSIGN_OR_RETURN(Tensor x, Materialize(self).Checked());
+  AOT_ASSIGN_OR_RETURN(Tensor x, Contiguous(self).Checked());
   // Walk the index's positions with x's strides, dimension d left out: the
   // index value supplies it.
   SizeVec xstrides = ContiguousStrides(xs);
@@ -255,7 +255,7 @@ KernelResult ScatterAddKernel(const OpCall& call) {
   AOT_RETURN_IF_ERROR(CheckIndices(call, ip, idx.numel(), d, ss[d]));
   AOT_ASSIGN_OR_RETURN(Tensor out, ContiguousCopy(self, call.result_metas[0].dtype).Checked());
   if (idx.numel() == 0) return std::vector<Tensor>{out};
-  AOT_ASSIGN_OR_RETURN(Tensor src, Materialize(source, out.dtype()).Checked());
+  AOT_ASSIGN_OR_RETURN(Tensor src, Contiguous(source, out.dtype()).Checked());
   // Threads take disjoint sets of positions in the dimensions other than d
   // (whose writes cannot collide) and walk dimension d in order.
   SizeVec istr = ContiguousStrides(is), rstr = ContiguousStrides(rs), ostr = ContiguousStrides(ss);
@@ -335,7 +335,7 @@ absl::StatusOr<IndexAddPlan> PlanIndexAdd(const OpCall& call, const Tensor& self
   }
   // The operands are copied when they share self's storage, since self is
   // written while they are read (index_add_).
-  p.idx = index.shares_storage_with(self) ? ContiguousCopy(index, DType::kInt64) : Materialize(index, DType::kInt64);
+  p.idx = index.shares_storage_with(self) ? ContiguousCopy(index, DType::kInt64) : Contiguous(index, DType::kInt64);
   AOT_RETURN_IF_ERROR(p.idx.status());
   p.n = p.idx.numel();
   if (source.numel() != p.outer * p.n * p.inner) {
@@ -344,7 +344,7 @@ absl::StatusOr<IndexAddPlan> PlanIndexAdd(const OpCall& call, const Tensor& self
                                                    SizesString(self.sizes()), " along dimension ", d));
   }
   AOT_RETURN_IF_ERROR(CheckIndices(call, p.idx.data_ptr<int64_t>(), p.n, d, p.size));
-  p.src = source.shares_storage_with(self) ? ContiguousCopy(source, self.dtype()) : Materialize(source, self.dtype());
+  p.src = source.shares_storage_with(self) ? ContiguousCopy(source, self.dtype()) : Contiguous(source, self.dtype());
   AOT_RETURN_IF_ERROR(p.src.status());
   return p;
 }
@@ -420,7 +420,7 @@ KernelResult EmbeddingBackwardKernel(const OpCall& call) {
   AOT_ASSIGN_OR_RETURN(Tensor out, EmptyResult(call).Checked());
   const int64_t dim = out.size(1);
   if (out.numel() == 0) return std::vector<Tensor>{out};
-  AOT_ASSIGN_OR_RETURN(Tensor g, Materialize(grad).Checked());
+  AOT_ASSIGN_OR_RETURN(Tensor g, Contiguous(grad).Checked());
   VisitDType(out.dtype(), [&]<typename T>() {
     using C = ComputeType<T>;
     const T* gp = g.data_ptr<T>();
@@ -481,7 +481,7 @@ absl::StatusOr<Tensor> PlaceGrad(const OpCall& call, Span input_sizes, int d, in
   AOT_ASSIGN_OR_RETURN(Tensor out, EmptyResult(call).Checked());
   ZeroFill(out);
   if (grad.numel() == 0) return out;
-  AOT_ASSIGN_OR_RETURN(Tensor g, Materialize(grad, out.dtype()).Checked());
+  AOT_ASSIGN_OR_RETURN(Tensor g, Contiguous(grad, out.dtype()).Checked());
   const int rank = static_cast<int>(input_sizes.size());
   const int64_t outer = SizeProduct(input_sizes, 0, d), size = input_sizes[d];
   const int64_t inner = SizeProduct(input_sizes, d + 1, rank);

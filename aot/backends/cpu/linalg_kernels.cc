@@ -60,7 +60,7 @@ BatchedOperand MakeOperand(const Tensor& t, bool vector_is_row, absl::Span<const
     }
   };
   fill(t);
-  if (!LayoutOf(op.rows, op.cols, op.rs, op.cs)) fill(Materialize(t));
+  if (!LayoutOf(op.rows, op.cols, op.rs, op.cs)) fill(Contiguous(t));
   return op;
 }
 
@@ -232,7 +232,7 @@ KernelResult LinearKernel(const OpCall& call) {
   ow.rows = w.size(1), ow.cols = n, ow.rs = w.strides()[1], ow.cs = w.strides()[0];
   ow.batch_strides.assign(batch.size(), 0);
   if (!LayoutOf(ow.rows, ow.cols, ow.rs, ow.cs)) {
-    ow.t = Materialize(w);
+    ow.t = Contiguous(w);
     AOT_RETURN_IF_ERROR(ow.t.status());
     ow.rs = 1, ow.cs = ow.rows;
   }

@@ -186,7 +186,7 @@ KernelResult MaxPool2dWithIndicesKernel(const OpCall& call) {
   AOT_ASSIGN_OR_RETURN(PoolGeometry g, WindowGeometry(call, self, /*dilation=*/true));
   Tensor out = EmptyResult(call, 0), indices = EmptyResult(call, 1);
   AOT_RETURN_IF_ERROR(FirstError({out, indices}));
-  Tensor x = Materialize(self);
+  Tensor x = Contiguous(self);
   AOT_RETURN_IF_ERROR(x.status());
   AOT_RETURN_IF_ERROR(VisitPoolDType(call, self.dtype(), [&]<typename T>() {
     const T* xp = x.data_ptr<T>();
@@ -210,7 +210,7 @@ KernelResult MaxPool2dWithIndicesBackwardKernel(const OpCall& call) {
   }
   Tensor gi = EmptyResult(call);
   AOT_RETURN_IF_ERROR(gi.status());
-  Tensor go = Materialize(grad), ind = Materialize(indices);
+  Tensor go = Contiguous(grad), ind = Contiguous(indices);
   AOT_RETURN_IF_ERROR(FirstError({go, ind}));
   std::atomic<bool> out_of_range{false};
   AOT_RETURN_IF_ERROR(VisitPoolDType(call, grad.dtype(), [&]<typename T>() {
@@ -304,7 +304,7 @@ KernelResult AvgPool2dKernel(const OpCall& call) {
   AOT_ASSIGN_OR_RETURN(AvgOptions opt, ReadAvgOptions(call));
   Tensor out = EmptyResult(call);
   AOT_RETURN_IF_ERROR(out.status());
-  Tensor x = Materialize(self);
+  Tensor x = Contiguous(self);
   AOT_RETURN_IF_ERROR(x.status());
   AOT_RETURN_IF_ERROR(VisitPoolDType(call, self.dtype(), [&]<typename T>() {
     using C = ComputeType<T>;
@@ -339,7 +339,7 @@ KernelResult AvgPool2dBackwardKernel(const OpCall& call) {
   AOT_ASSIGN_OR_RETURN(AvgOptions opt, ReadAvgOptions(call));
   Tensor gi = EmptyResult(call);
   AOT_RETURN_IF_ERROR(gi.status());
-  Tensor go = Materialize(grad);
+  Tensor go = Contiguous(grad);
   AOT_RETURN_IF_ERROR(go.status());
   AOT_RETURN_IF_ERROR(VisitPoolDType(call, grad.dtype(), [&]<typename T>() {
     using C = ComputeType<T>;
@@ -401,7 +401,7 @@ KernelResult AdaptiveAvgPool2dKernel(const OpCall& call) {
     return absl::InvalidArgumentError(
         absl::StrCat(OpName(call), ": input ", self.meta().ToString(), " has an empty plane to average"));
   }
-  Tensor x = Materialize(self);
+  Tensor x = Contiguous(self);
   AOT_RETURN_IF_ERROR(x.status());
   AOT_RETURN_IF_ERROR(VisitPoolDType(call, self.dtype(), [&]<typename T>() {
     using C = ComputeType<T>;
@@ -444,7 +444,7 @@ KernelResult AdaptiveAvgPool2dBackwardKernel(const OpCall& call) {
   PoolGeometry g = AdaptiveGeometry(self, grad.size(r - 2), grad.size(r - 1));
   Tensor gi = EmptyResult(call);
   AOT_RETURN_IF_ERROR(gi.status());
-  Tensor go = Materialize(grad);
+  Tensor go = Contiguous(grad);
   AOT_RETURN_IF_ERROR(go.status());
   AOT_RETURN_IF_ERROR(VisitPoolDType(call, grad.dtype(), [&]<typename T>() {
     using C = ComputeType<T>;

@@ -38,9 +38,4 @@ Tensor ContiguousCopy(const Tensor& t, DType dtype) {
   return out;
 }
 
-Tensor Materialize(const Tensor& t, DType dtype) {
-  if (!t.ok() || (t.dtype() == dtype && t.is_contiguous())) return t;
-  return ContiguousCopy(t, dtype);
-}
-
 }  // namespace aot::cpu

@@ -1,8 +1,8 @@
 // Strided loops for the CPU kernels that do not use the elementwise engine
 // (indexing, creation): element offsets of arbitrary layouts in row-major
-// order, scalar conversion between the IR dtypes, and Materialize, which
-// makes a contiguous tensor of a given dtype without going through the
-// dispatcher.
+// order, scalar conversion between the IR dtypes, and ContiguousCopy, which
+// always copies into a new contiguous tensor of a given dtype (for sources
+// that alias the destination).
 #ifndef AOT_BACKENDS_CPU_STRIDED_H_
 #define AOT_BACKENDS_CPU_STRIDED_H_
 
@@ -84,9 +84,8 @@ int64_t SizeProduct(absl::Span<const int64_t> sizes, int begin, int end);
 Tensor ContiguousCopy(const Tensor& t, DType dtype);
 inline Tensor ContiguousCopy(const Tensor& t) { return ContiguousCopy(t, t.dtype()); }
 
-// Returns `t` if it is contiguous with `dtype`, else ContiguousCopy(t, dtype).
-Tensor Materialize(const Tensor& t, DType dtype);
-inline Tensor Materialize(const Tensor& t) { return Materialize(t, t.dtype()); }
+// For "contiguous, without a copy when it already is", use
+// cpu::Contiguous (cpu_utils.h).
 
 }  // namespace aot::cpu
 
