@@ -118,7 +118,13 @@ absl::StatusOr<std::vector<Tensor>> DispatchFrom(const OpCall& call, int start) 
                                                                           : call.result_metas[0].device.ToString(),
                                                  ")"));
   }
-  return RunHandler(backend, h, call);
+  absl::StatusOr<std::vector<Tensor>> out = RunHandler(backend, h, call);
+  // An in-place write bumps the version of the tensor it wrote, so that
+  // autograd can tell a saved tensor was modified after it was saved.
+  if (out.ok() && call.op->is_inplace() && !call.operands.empty() && call.operands[0].ok()) {
+    ++call.operands[0].impl()->version;
+  }
+  return out;
 }
 
 absl::Status PrepareCall(OpCall& call) {

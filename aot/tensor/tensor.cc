@@ -45,6 +45,8 @@ std::shared_ptr<TensorImpl> NewTensorImpl() {
 bool GradModeEnabled() { return tls_grad_enabled; }
 NoGradGuard::NoGradGuard() : prev_(tls_grad_enabled) { tls_grad_enabled = false; }
 NoGradGuard::~NoGradGuard() { tls_grad_enabled = prev_; }
+GradModeGuard::GradModeGuard(bool enabled) : prev_(tls_grad_enabled) { tls_grad_enabled = enabled; }
+GradModeGuard::~GradModeGuard() { tls_grad_enabled = prev_; }
 
 Tensor Tensor::Error(absl::Status status) {
   AOT_CHECK(!status.ok()) << "Tensor::Error needs an error status";
@@ -238,11 +240,38 @@ absl::Status FirstError(absl::Span<const Tensor> tensors) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// Note [Autograd hooks]
+// aot/tensor knows a tensor's autograd state only through AutogradMeta;
+// aot/autodiff derives from it (adding the node that made the tensor) and
+// installs the hooks when linked, as c10's AutogradMetaInterface does. Without
+// it, requires_grad is a flag that no op records and backward() is an error.
+AutogradHooks& Hooks() {
+  static AutogradHooks hooks;
+  return hooks;
+}
+
+std::unique_ptr<AutogradMeta> MakeAutogradMeta() {
+  return Hooks().make_meta != nullptr ? Hooks().make_meta() : std::make_unique<AutogradMeta>();
+}
+
+}  // namespace
+
+void SetAutogradHooks(const AutogradHooks& hooks) { Hooks() = hooks; }
+
 Tensor& Tensor::set_requires_grad(bool requires_grad) {
   if (!ok()) return *this;
-  if (!impl_->autograd) impl_->autograd = std::make_unique<AutogradMeta>();
+  if (!impl_->autograd) impl_->autograd = MakeAutogradMeta();
   impl_->autograd->requires_grad = requires_grad;
   return *this;
+}
+
+absl::Status Tensor::backward(const Tensor& gradient, bool retain_graph, bool create_graph) const {
+  if (Hooks().backward == nullptr) {
+    return absl::FailedPreconditionError("backward(): no autograd engine is linked; depend on //aot/autodiff:engine");
+  }
+  return Hooks().backward(*this, gradient, retain_graph, create_graph);
 }
 
 Tensor Tensor::grad() const {
@@ -252,7 +281,7 @@ Tensor Tensor::grad() const {
 
 void Tensor::set_grad(const Tensor& grad) {
   if (!ok()) return;
-  if (!impl_->autograd) impl_->autograd = std::make_unique<AutogradMeta>();
+  if (!impl_->autograd) impl_->autograd = MakeAutogradMeta();
   impl_->autograd->grad = grad.shared_impl();
 }
 

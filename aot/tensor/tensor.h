@@ -54,6 +54,15 @@ class AutogradMeta {
   std::shared_ptr<class TensorImpl> grad;
 };
 
+// What aot/autodiff installs at start-up (the seam of Note [Autograd hooks]
+// in tensor.cc): how to make a tensor's AutogradMeta, and Tensor::backward.
+struct AutogradHooks {
+  std::unique_ptr<AutogradMeta> (*make_meta)() = nullptr;
+  absl::Status (*backward)(const Tensor& root, const Tensor& gradient, bool retain_graph,
+                           bool create_graph) = nullptr;
+};
+void SetAutogradHooks(const AutogradHooks& hooks);
+
 // The shared state behind Tensor handles.
 class TensorImpl {
  public:
@@ -162,6 +171,12 @@ class Tensor {
   void set_grad(const Tensor& grad);
   AutogradMeta* autograd_meta() const { return impl_ ? impl_->autograd.get() : nullptr; }
   void set_autograd_meta(std::unique_ptr<AutogradMeta> meta);
+  // Accumulates the gradient of this tensor (times `gradient`; empty means
+  // 1 for a scalar) into the .grad of the leaves it was computed from. Needs
+  // //aot/autodiff:engine linked (FailedPrecondition otherwise); see
+  // aot/autodiff/engine.h for the errors.
+  absl::Status backward(const Tensor& gradient = Tensor(), bool retain_graph = false,
+                        bool create_graph = false) const;
 
   // --- Conversions ---
   Tensor contiguous() const;
@@ -248,6 +263,17 @@ absl::Status FirstError(absl::Span<const Tensor> tensors);
 
 // --- Grad mode (thread-local) ---
 bool GradModeEnabled();
+// Sets grad mode to `enabled` in its scope (torch.set_grad_enabled).
+class GradModeGuard {
+ public:
+  explicit GradModeGuard(bool enabled);
+  ~GradModeGuard();
+  GradModeGuard(const GradModeGuard&) = delete;
+  GradModeGuard& operator=(const GradModeGuard&) = delete;
+
+ private:
+  bool prev_;
+};
 // Disables gradient recording in its scope, like torch.no_grad().
 class NoGradGuard {
  public:

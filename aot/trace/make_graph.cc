@@ -1,6 +1,7 @@
 #include "aot/trace/make_graph.h"
 
 #include <cmath>
+#include <optional>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -404,8 +405,10 @@ absl::StatusOr<TracedGraph> MakeGraph(const TracedFn& fn, absl::Span<const Tenso
   }
   std::vector<Tensor> results;
   {
-    // Autograd does not see fakes: tracing records the ops as called.
-    ExcludeKeyGuard no_autograd(DispatchKey::kAutograd);
+    // Unless asked to, autograd does not see fakes: tracing records the ops
+    // as called.
+    std::optional<ExcludeKeyGuard> no_autograd;
+    if (!options.record_autograd) no_autograd.emplace(DispatchKey::kAutograd);
     DispatchModeGuard guard(&tracer);
     results = fn(fakes);
   }

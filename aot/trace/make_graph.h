@@ -45,6 +45,12 @@ struct TraceOptions {
   // integer tensor with values beyond 2^53 cannot be embedded exactly and is
   // an error). Lifting keeps large weights out of the graph.
   bool lift_captured_tensors = true;
+  // Run the autograd key while tracing: ops on tensors that require grad
+  // record a tape of fake tensors, so a backward run inside `fn` traces the
+  // derivative rules (the joint-graph builder, aot/autodiff, does this).
+  // When false, autograd does not see the fakes and only the ops as called
+  // are recorded.
+  bool record_autograd = false;
   std::string graph_name = "forward";
   // Names of the function's inputs in the graph; empty: "arg0", "arg1", ...
   std::vector<std::string> input_names;
