@@ -1,6 +1,6 @@
 // Prints docs/ops.md, the reference of the op set, from the op registry
 // (aot/ir/op_list.h): one section per category, one table row per op with its
-// schema and flags.
+// schema, flags and whether it is a core op (aot/decomp/core_ops.h).
 //
 //   bazel run //tools:ops_doc > docs/ops.md
 //
@@ -15,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/string_view.h"
+#include "aot/decomp/core_ops.h"
 #include "aot/ir/op.h"
 
 namespace aot::ir {
@@ -104,6 +105,13 @@ std::string FlagNames(const OpDef& op) {
   return names.empty() ? "-" : absl::StrJoin(names, ", ");
 }
 
+// The Core column: core ops, and how the others leave a graph traced with
+// the core decomposition table.
+absl::string_view CoreCell(const OpDef& op) {
+  if (IsCoreOp(op.kind())) return "yes";
+  return op.is_inplace() ? "no (functionalized)" : "no (decomposed)";
+}
+
 // Text for a table cell: '|' would end the cell, even inside backticks.
 std::string Cell(absl::string_view text) { return absl::StrReplaceAll(text, {{"|", "\\|"}}); }
 
@@ -136,6 +144,11 @@ std::string OpsMarkdown() {
                   " ops. Schemas are PyTorch-style (`aot/ir/op_schema.h`): tensor arguments become a "
                   "node's operands, every other argument an attribute. Within a section, ops are in "
                   "`op_list.h` order.\n\n");
+  const size_t num_core = CoreOps().size();
+  absl::StrAppend(&out, "The Core column marks the ", num_core,
+                  " core ops (`aot/decomp/core_ops.h`), the set a backend implements: tracing with the core "
+                  "decomposition table rewrites every other op into them, in-place ops through "
+                  "functionalization (see [decompositions.md](decompositions.md)).\n\n");
   absl::StrAppend(&out, "| Section | Ops |\n|---|---:|\n");
   for (const CategoryInfo& c : kCategories) {
     const auto& ops = sections[static_cast<int>(c.category)];
@@ -148,10 +161,10 @@ std::string OpsMarkdown() {
     const auto& ops = sections[static_cast<int>(c.category)];
     if (ops.empty()) continue;
     absl::StrAppend(&out, "\n## ", c.title, "\n\n", c.description, "\n\n");
-    absl::StrAppend(&out, "| Op | Schema | Flags |\n|---|---|---|\n");
+    absl::StrAppend(&out, "| Op | Schema | Flags | Core |\n|---|---|---|---|\n");
     for (const OpDef* op : ops) {
       absl::StrAppend(&out, "| `", Cell(op->name()), "` | `", Cell(op->schema().ToString()), "` | ", FlagNames(*op),
-                      " |\n");
+                      " | ", CoreCell(*op), " |\n");
     }
   }
 
