@@ -1,15 +1,17 @@
 // Checks the elementwise, reduction, shape, linear-algebra and conversion
 // derivative rules against central finite differences in float64, calling
-// each rule directly through FindDerivative. Every case also runs the rule on
-// fake tensors under a mode that answers ops from their shape rules, which
-// proves the rule reads no tensor data (it would run the same way under the
-// tracer) and gives gradients of the same metadata.
+// each rule directly through FindDerivative on the cases of
+// BasicGradCases() (internal/grad_cases.h; gradcheck_test runs the same
+// cases through eager autograd and the joint graph). Every case also asks
+// for operand 0 alone, and runs the rule on fake tensors under a mode that
+// answers ops from their shape rules, which proves the rule reads no tensor
+// data (it would run the same way under the tracer) and gives gradients of
+// the same metadata.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,7 @@
 #include "absl/strings/str_join.h"
 #include "aot/autodiff/derivatives.h"
 #include "aot/autodiff/internal/finite_difference.h"
+#include "aot/autodiff/internal/grad_cases.h"
 #include "aot/ir/op.h"
 #include "aot/tensor/dispatcher.h"
 #include "aot/tensor/ops.h"
@@ -29,6 +32,7 @@ namespace aot::autodiff {
 namespace {
 
 using internal::CheckClose;
+using internal::GradCase;
 using internal::NumericalVjp;
 using K = OpKind;
 using Groups = std::vector<std::vector<Tensor>>;
@@ -37,279 +41,8 @@ using Ints = std::vector<int64_t>;
 constexpr DType kF64 = DType::kFloat64;
 constexpr DType kF32 = DType::kFloat32;
 
-// --- Inputs ------------------------------------------------------------------------
-
-std::mt19937_64& Rng() {
-  static std::mt19937_64 rng(42);
-  return rng;
-}
-
-int64_t Numel(const Ints& sizes) {
-  int64_t n = 1;
-  for (int64_t s : sizes) n *= s;
-  return n;
-}
-
-Tensor FromDoubles(const std::vector<double>& values, const Ints& sizes, DType dtype) {
-  return Tensor::FromVector<double>(values, sizes).to(dtype);
-}
-
-// Uniform in [lo, hi).
-Tensor Uniform(const Ints& sizes, double lo = -2, double hi = 2, DType dtype = kF64) {
-  std::uniform_real_distribution<double> dist(lo, hi);
-  std::vector<double> v(Numel(sizes));
-  for (double& x : v) x = dist(Rng());
-  return FromDoubles(v, sizes, dtype);
-}
-
-// Uniform in [-2, 2) but at least `margin` away from every kink.
-Tensor AwayFrom(const Ints& sizes, const std::vector<double>& kinks, double margin = 0.05, DType dtype = kF64) {
-  std::uniform_real_distribution<double> dist(-2, 2);
-  std::vector<double> v(Numel(sizes));
-  for (double& x : v) {
-    bool near = true;
-    while (near) {
-      x = dist(Rng());
-      near = false;
-      for (double k : kinks) near = near || std::abs(x - k) < margin;
-    }
-  }
-  return FromDoubles(v, sizes, dtype);
-}
-
-// Distinct values 0.1 apart in random order (no ties for amax/amin).
-Tensor Distinct(const Ints& sizes) {
-  std::vector<double> v(Numel(sizes));
-  for (size_t i = 0; i < v.size(); ++i) v[i] = 0.1 * static_cast<double>(i) - 1.0;
-  std::shuffle(v.begin(), v.end(), Rng());
-  return FromDoubles(v, sizes, kF64);
-}
-
-Tensor Bools(const Ints& sizes) {
-  std::bernoulli_distribution dist(0.5);
-  std::vector<bool> v(Numel(sizes));
-  for (size_t i = 0; i < v.size(); ++i) v[i] = dist(Rng());
-  return Tensor::FromVector<bool>(v, sizes);
-}
-
-Tensor Index(const Ints& values, const Ints& sizes) { return Tensor::FromVector<int64_t>(values, sizes); }
-
-// --- Cases -----------------------------------------------------------------------------
-
-// One gradient check: an op, how to make its operands (grouped by the
-// schema's tensor arguments), attributes, result gradients to leave out and
-// the finite-difference step and tolerances.
-struct GradCase {
-  std::string name;
-  K op;
-  std::function<Groups()> inputs;
-  ir::AttrList attrs = {};
-  std::vector<int> missing_grads = {};
-  double eps = 1e-6;
-  double atol = 1e-6;
-  double rtol = 1e-5;
-};
-
-std::ostream& operator<<(std::ostream& os, const GradCase& c) { return os << c.name; }
-
-GradCase Unary(std::string name, K op, std::function<Tensor()> x, ir::AttrList attrs = {}) {
-  return {std::move(name), op, [x] { return Groups{{x()}}; }, std::move(attrs)};
-}
-
-GradCase Binary(std::string name, K op, std::function<Tensor()> a, std::function<Tensor()> b, ir::AttrList attrs = {}) {
-  return {std::move(name), op, [a, b] { return Groups{{a()}, {b()}}; }, std::move(attrs)};
-}
-
-std::function<Tensor()> U(Ints sizes, double lo = -2, double hi = 2, DType dtype = kF64) {
-  return [=] { return Uniform(sizes, lo, hi, dtype); };
-}
-std::function<Tensor()> Away(Ints sizes, std::vector<double> kinks, double margin = 0.05) {
-  return [=] { return AwayFrom(sizes, kinks, margin); };
-}
-
-std::vector<GradCase> Cases() {
-  std::vector<GradCase> c;
-  // Elementwise unary.
-  c.push_back(Unary("Neg", K::kNeg, U({3, 4})));
-  c.push_back(Unary("Abs", K::kAbs, Away({3, 4}, {0})));
-  c.push_back(Unary("Exp", K::kExp, U({3, 4})));
-  c.push_back(Unary("Log", K::kLog, U({3, 4}, 0.5, 3)));
-  c.push_back(Unary("Log1p", K::kLog1p, U({3, 4}, -0.5, 3)));
-  c.push_back(Unary("Expm1", K::kExpm1, U({3, 4})));
-  c.push_back(Unary("Sqrt", K::kSqrt, U({3, 4}, 0.5, 3)));
-  c.push_back(Unary("Rsqrt", K::kRsqrt, U({3, 4}, 0.5, 3)));
-  c.push_back(Unary("Reciprocal", K::kReciprocal, Away({3, 4}, {0}, 0.3)));
-  c.push_back(Unary("Sin", K::kSin, U({3, 4})));
-  c.push_back(Unary("Cos", K::kCos, U({3, 4})));
-  c.push_back(Unary("Tanh", K::kTanh, U({3, 4})));
-  c.push_back(Unary("Sigmoid", K::kSigmoid, U({3, 4})));
-  c.push_back(Unary("Relu", K::kRelu, Away({3, 4}, {0})));
-  c.push_back(Unary("Erf", K::kErf, U({3, 4})));
-  c.push_back(Unary("Gelu", K::kGelu, U({3, 4})));
-  c.push_back(Unary("GeluTanh", K::kGelu, U({3, 4}), {{"approximate", "tanh"}}));
-  c.push_back(Unary("Silu", K::kSilu, U({3, 4})));
-  c.push_back(Unary("Clamp", K::kClamp, Away({3, 4}, {-0.5, 0.5}), {{"min", -0.5}, {"max", 0.5}}));
-  c.push_back(Unary("ClampMinOnlyInt", K::kClamp, Away({3, 4}, {0}), {{"min", int64_t{0}}}));
-  c.push_back(Unary("ClampMaxOnly", K::kClamp, Away({3, 4}, {1}), {{"max", 1.0}}));
-  {
-    GradCase f32 = Unary("SinFloat32", K::kSin, U({3, 4}, -2, 2, kF32));
-    f32.eps = 1e-2;
-    f32.atol = 1e-3;
-    f32.rtol = 1e-3;
-    c.push_back(f32);
-  }
-  // Elementwise binary, broadcasting [3,1,4] with [2,1] to [3,2,4].
-  c.push_back(Binary("Add", K::kAdd, U({3, 1, 4}), U({2, 1})));
-  c.push_back(Binary("AddAlpha", K::kAdd, U({3, 1, 4}), U({2, 1}), {{"alpha", 2.5}}));
-  c.push_back(Binary("AddPromotesFloat32", K::kAdd, U({3, 4}, -2, 2, kF32), U({4}), {{"alpha", int64_t{3}}}));
-  c.push_back(Unary("AddScalar", K::kAddScalar, U({3, 4}), {{"other", 2.0}, {"alpha", 3.0}}));
-  c.push_back(Binary("Sub", K::kSub, U({3, 1, 4}), U({2, 1})));
-  c.push_back(Binary("SubAlpha", K::kSub, U({4}), U({3, 4}), {{"alpha", int64_t{3}}}));
-  c.push_back(Unary("SubScalar", K::kSubScalar, U({3, 4}), {{"other", 2.0}}));
-  c.push_back(Unary("RsubScalar", K::kRsubScalar, U({3, 4}), {{"other", 1.0}}));
-  c.push_back(Unary("RsubScalarAlpha", K::kRsubScalar, U({3, 4}), {{"other", 1.0}, {"alpha", 2.0}}));
-  c.push_back(Binary("Mul", K::kMul, U({3, 1, 4}), U({2, 1})));
-  c.push_back(Binary("MulIntOperand", K::kMul, U({3, 4}), [] { return Index({1, -2, 3, 4}, {4}); }));
-  c.push_back(Unary("MulScalar", K::kMulScalar, U({3, 4}), {{"other", int64_t{3}}}));
-  c.push_back(Binary("Div", K::kDiv, U({3, 1, 4}), [] { return AwayFrom({2, 1}, {0}, 0.5); }));
-  c.push_back(Unary("DivScalar", K::kDivScalar, U({3, 4}), {{"other", 0.5}}));
-  c.push_back(Unary("DivScalarInt", K::kDivScalar, U({3, 4}), {{"other", int64_t{3}}}));
-  c.push_back(Binary("Pow", K::kPow, U({3, 1, 4}, 0.5, 2), U({2, 1})));
-  c.push_back(Unary("PowScalar", K::kPowScalar, U({3, 4}, 0.5, 2), {{"exponent", 2.5}}));
-  c.push_back(Unary("PowScalarInt", K::kPowScalar, U({3, 4}), {{"exponent", int64_t{3}}}));
-  c.push_back(Unary("PowScalarZero", K::kPowScalar, U({3, 4}), {{"exponent", 0.0}}));
-  c.push_back(Binary("Maximum", K::kMaximum, U({3, 1, 4}), U({2, 1})));
-  c.push_back(Binary("Minimum", K::kMinimum, U({3, 1, 4}), U({2, 1})));
-  c.push_back({"Where", K::kWhere, [] {
-                 return Groups{{Bools({3, 1})}, {Uniform({3, 4})}, {Uniform({4}, -2, 2, kF32)}};
-               }});
-  c.push_back(Binary("MaskedFill", K::kMaskedFill, U({3, 4}), [] { return Bools({4}); }, {{"value", 7.0}}));
-  // Reductions of [3,4,5].
-  c.push_back(Unary("SumAll", K::kSum, U({3, 4, 5})));
-  c.push_back(Unary("SumDim", K::kSum, U({3, 4, 5}), {{"dim", Ints{1}}}));
-  c.push_back(Unary("SumDimsKeepdim", K::kSum, U({3, 4, 5}), {{"dim", Ints{-1, 0}}, {"keepdim", true}}));
-  c.push_back(Unary("SumDims", K::kSum, U({3, 4, 5}), {{"dim", Ints{2, 0}}}));
-  c.push_back(Unary("SumToFloat64", K::kSum, U({3, 4}, -2, 2, kF32), {{"dim", Ints{0}}, {"dtype", kF64}}));
-  c.push_back(Unary("SumScalar", K::kSum, [] { return Uniform({}); }));
-  c.push_back(Unary("MeanAll", K::kMean, U({3, 4, 5})));
-  c.push_back(Unary("MeanDims", K::kMean, U({3, 4, 5}), {{"dim", Ints{0, -1}}}));
-  c.push_back(Unary("MeanDimKeepdim", K::kMean, U({3, 4, 5}), {{"dim", Ints{1}}, {"keepdim", true}}));
-  c.push_back(Unary("AmaxDim", K::kAmax, [] { return Distinct({3, 4, 5}); }, {{"dim", Ints{1}}}));
-  c.push_back(Unary("AmaxAll", K::kAmax, [] { return Distinct({3, 4}); }));
-  c.push_back(Unary("AminDimsKeepdim", K::kAmin,
-                    [] {
-                      return Distinct({3, 4, 5});
-                    },
-                    {{"dim", Ints{-1, 0}}, {"keepdim", true}}));
-  c.push_back(Unary("VarDim", K::kVar, U({3, 4, 5}), {{"dim", Ints{1}}}));
-  c.push_back(Unary("VarAllCorrection0Keepdim", K::kVar, U({3, 4}), {{"correction", int64_t{0}}, {"keepdim", true}}));
-  c.push_back(Unary("StdDimsKeepdim", K::kStd, U({3, 4, 5}), {{"dim", Ints{0, 2}}, {"keepdim", true}}));
-  c.push_back(Unary("StdAll", K::kStd, U({3, 4})));
-  c.push_back(Unary("VarMean", K::kVarMean, U({3, 4, 5}), {{"dim", Ints{-2}}}));
-  {
-    GradCase var_only = Unary("VarMeanVarGradOnly", K::kVarMean, U({3, 4}), {{"dim", Ints{1}}, {"keepdim", true}});
-    var_only.missing_grads = {1};
-    c.push_back(var_only);
-    GradCase mean_only = Unary("VarMeanMeanGradOnly", K::kVarMean, U({3, 4}), {{"correction", int64_t{0}}});
-    mean_only.missing_grads = {0};
-    c.push_back(mean_only);
-  }
-  c.push_back(Unary("LogsumexpDim", K::kLogsumexp, U({3, 4, 5}), {{"dim", Ints{1}}}));
-  c.push_back(Unary("LogsumexpDimsKeepdim", K::kLogsumexp, U({3, 4, 5}), {{"dim", Ints{-1, 0}}, {"keepdim", true}}));
-  // Shapes and views.
-  c.push_back(Unary("Reshape", K::kReshape, U({3, 4}), {{"shape", Ints{2, -1}}}));
-  c.push_back(Unary("View", K::kView, U({3, 4}), {{"size", Ints{4, 3}}}));
-  c.push_back(Unary("Permute", K::kPermute, U({3, 4, 5}), {{"dims", Ints{2, 0, -2}}}));
-  c.push_back(Unary("Transpose", K::kTranspose, U({3, 4, 5}), {{"dim0", int64_t{0}}, {"dim1", int64_t{-1}}}));
-  c.push_back(Unary("Expand", K::kExpand, U({3, 1}), {{"size", Ints{2, -1, 4}}}));
-  c.push_back(Unary("SqueezeAll", K::kSqueeze, U({3, 1, 4, 1})));
-  c.push_back(Unary("SqueezeDims", K::kSqueeze, U({3, 1, 4, 1}), {{"dim", Ints{0, -1}}}));
-  c.push_back(Unary("Unsqueeze", K::kUnsqueeze, U({3, 4}), {{"dim", int64_t{-1}}}));
-  c.push_back(Unary("UnsqueezeFront", K::kUnsqueeze, U({3, 4}), {{"dim", int64_t{0}}}));
-  c.push_back(
-      Unary("SliceStep", K::kSlice, U({4, 6}), {{"dim", int64_t{1}}, {"start", int64_t{-5}}, {"step", int64_t{2}}}));
-  c.push_back(Unary("SliceClampedEnd", K::kSlice, U({4, 6}), {{"start", int64_t{1}}, {"end", int64_t{100}}}));
-  c.push_back(Unary("SliceNegativeEnd", K::kSlice, U({4, 6}), {{"dim", int64_t{-1}}, {"end", int64_t{-2}}}));
-  c.push_back(
-      Unary("SliceEmpty", K::kSlice, U({4, 6}), {{"dim", int64_t{-1}}, {"start", int64_t{4}}, {"end", int64_t{2}}}));
-  c.push_back(Unary("Select", K::kSelect, U({3, 4, 5}), {{"dim", int64_t{-1}}, {"index", int64_t{-2}}}));
-  c.push_back(Unary("SelectFirst", K::kSelect, U({3, 4}), {{"dim", int64_t{0}}, {"index", int64_t{1}}}));
-  {
-    GradCase split = Unary("SplitMissingGrad", K::kSplit, U({3, 7}), {{"split_size", int64_t{3}}, {"dim", int64_t{1}}});
-    split.missing_grads = {1};
-    c.push_back(split);
-  }
-  c.push_back(Unary("Chunk", K::kChunk, U({7, 2}), {{"chunks", int64_t{3}}}));
-  c.push_back({"CatPromotes",
-               K::kCat,
-               [] {
-                 return Groups{{Uniform({2, 3}), Uniform({2, 1}, -2, 2, kF32), Uniform({2, 4})}};
-               },
-               {{"dim", int64_t{-1}}}});
-  c.push_back({"Stack",
-               K::kStack,
-               [] {
-                 return Groups{{Uniform({2, 3}), Uniform({2, 3}), Uniform({2, 3})}};
-               },
-               {{"dim", int64_t{1}}}});
-  c.push_back(Unary("Triu", K::kTriu, U({4, 5}), {{"diagonal", int64_t{1}}}));
-  c.push_back(Unary("Tril", K::kTril, U({2, 4, 4}), {{"diagonal", int64_t{-1}}}));
-  c.push_back(Binary("IndexSelect", K::kIndexSelect, U({4, 3}),
-                     [] {
-                       return Index({0, 2, 2, 3}, {4});
-                     },
-                     {{"dim", int64_t{0}}}));
-  c.push_back(Binary("Gather", K::kGather, U({3, 4}),
-                     [] {
-                       return Index({0, 3, 3, 1, 2, 2}, {3, 2});
-                     },
-                     {{"dim", int64_t{-1}}}));
-  c.push_back({"ScatterAddSmallIndex",
-               K::kScatterAdd,
-               [] {
-                 return Groups{{Uniform({3, 5})}, {Index({0, 2, 1, 2, 2, 0}, {2, 3})}, {Uniform({3, 4})}};
-               },
-               {{"dim", int64_t{0}}}});
-  c.push_back({"IndexAdd",
-               K::kIndexAdd,
-               [] {
-                 return Groups{{Uniform({4, 3})}, {Index({1, 3, 1}, {3})}, {Uniform({3, 3})}};
-               },
-               {{"dim", int64_t{0}}, {"alpha", 2.0}}});
-  // Linear algebra.
-  c.push_back(Binary("MatmulDot", K::kMatmul, U({4}), U({4})));
-  c.push_back(Binary("MatmulVectorMatrix", K::kMatmul, U({4}), U({4, 3})));
-  c.push_back(Binary("MatmulMatrixVector", K::kMatmul, U({3, 4}), U({4})));
-  c.push_back(Binary("MatmulMatrices", K::kMatmul, U({3, 4}), U({4, 5})));
-  c.push_back(Binary("MatmulBatchMatrix", K::kMatmul, U({2, 3, 4}), U({4, 5})));
-  c.push_back(Binary("MatmulMatrixBatch", K::kMatmul, U({3, 4}), U({2, 4, 5})));
-  c.push_back(Binary("MatmulBroadcastBatches", K::kMatmul, U({2, 1, 3, 4}), U({5, 4, 2})));
-  c.push_back(Binary("MatmulVectorBatch", K::kMatmul, U({4}), U({2, 4, 3})));
-  c.push_back(Binary("MatmulBatchVector", K::kMatmul, U({2, 3, 4}), U({4})));
-  c.push_back(Binary("Mm", K::kMm, U({3, 4}), U({4, 5})));
-  c.push_back(Binary("Bmm", K::kBmm, U({2, 3, 4}), U({2, 4, 5})));
-  c.push_back({"AddmmBroadcastBias",
-               K::kAddmm,
-               [] {
-                 return Groups{{Uniform({5})}, {Uniform({3, 4})}, {Uniform({4, 5})}};
-               },
-               {{"beta", 0.5}, {"alpha", 2.0}}});
-  c.push_back({"Addmm", K::kAddmm, [] { return Groups{{Uniform({3, 5})}, {Uniform({3, 4})}, {Uniform({4, 5})}}; }});
-  c.push_back({"Linear", K::kLinear, [] { return Groups{{Uniform({2, 3, 4})}, {Uniform({5, 4})}, {Uniform({5})}}; }});
-  c.push_back({"LinearNoBias", K::kLinear, [] { return Groups{{Uniform({3, 4})}, {Uniform({5, 4})}, {}}; }});
-  c.push_back({"LinearVector", K::kLinear, [] { return Groups{{Uniform({4})}, {Uniform({5, 4})}, {Uniform({5})}}; }});
-  // Conversions.
-  c.push_back(Unary("ToCopyFloat32ToFloat64", K::kToCopy, U({3, 4}, -2, 2, kF32), {{"dtype", kF64}}));
-  c.push_back(Unary("Clone", K::kClone, U({3, 4})));
-  {
-    GradCase copy = Binary("CopyBroadcastsAndCasts", K::kCopy, U({3, 4}, -2, 2, kF32), U({4}));
-    copy.eps = 1e-2;
-    copy.atol = 1e-4;
-    copy.rtol = 1e-4;
-    c.push_back(copy);
-  }
-  return c;
-}
+// Uniform in [-2, 2).
+Tensor Uniform(const Ints& sizes, uint64_t seed = 0) { return rand(sizes, seed, 0, {.dtype = kF64}) * 4.0 - 2.0; }
 
 // --- Harness --------------------------------------------------------------------------
 
@@ -379,30 +112,22 @@ class BasicDerivativesTest : public ::testing::TestWithParam<GradCase> {};
 
 TEST_P(BasicDerivativesTest, MatchesFiniteDifferences) {
   const GradCase& c = GetParam();
-  Rng().seed(std::hash<std::string>()(c.name));
   NoGradGuard no_grad;
-  Groups groups = c.inputs();
-  absl::StatusOr<OpCall> call = MakeCall(c.op, groups, c.attrs);
+  absl::StatusOr<OpCall> call = MakeCall(c.op, internal::GroupInputs(c, c.inputs), c.attrs);
   ASSERT_TRUE(call.ok()) << call.status();
-  std::vector<Tensor> outputs = RunOp(*call, call->operands, c.attrs);
+  std::vector<Tensor> outputs = c.fn(c.inputs);
   ASSERT_FALSE(outputs.empty());
   ASSERT_TRUE(FirstError(outputs).ok()) << FirstError(outputs);
 
-  std::vector<Tensor> cotangents(outputs.size());
-  for (size_t i = 0; i < outputs.size(); ++i) {
-    bool missing =
-        std::find(c.missing_grads.begin(), c.missing_grads.end(), static_cast<int>(i)) != c.missing_grads.end();
-    if (missing || !IsDifferentiableResult(*call->op, static_cast<int>(i), outputs[i].dtype())) continue;
-    cotangents[i] = Uniform(Ints(outputs[i].sizes().begin(), outputs[i].sizes().end()), -1, 1, outputs[i].dtype());
-  }
+  const std::vector<Tensor> cotangents = internal::RandomCotangents(c, outputs, /*seed=*/1);
   const int n = static_cast<int>(call->operands.size());
+  // Every operand is asked for, integer ones included (they get none).
   std::vector<bool> all(n, true);
   GradResult grads = RunRule(*call, outputs, cotangents, all);
   ASSERT_TRUE(grads.ok()) << grads.status();
   ASSERT_EQ(static_cast<int>(grads->size()), n);
 
-  absl::StatusOr<std::vector<Tensor>> numeric = NumericalVjp(
-      [&](const std::vector<Tensor>& in) { return RunOp(*call, in, c.attrs); }, call->operands, cotangents, c.eps);
+  absl::StatusOr<std::vector<Tensor>> numeric = NumericalVjp(c.fn, c.inputs, cotangents, c.eps);
   ASSERT_TRUE(numeric.ok()) << numeric.status();
 
   for (int i = 0; i < n; ++i) {
@@ -465,7 +190,7 @@ TEST_P(BasicDerivativesTest, MatchesFiniteDifferences) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllOps, BasicDerivativesTest, ::testing::ValuesIn(Cases()),
+INSTANTIATE_TEST_SUITE_P(AllOps, BasicDerivativesTest, ::testing::ValuesIn(internal::BasicGradCases()),
                          [](const ::testing::TestParamInfo<GradCase>& info) { return info.param.name; });
 
 // --- Specific behaviour -----------------------------------------------------------------

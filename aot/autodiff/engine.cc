@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "aot/autodiff/derivatives.h"
+#include "aot/autodiff/internal/shallow_copy.h"
 #include "aot/base/status_macros.h"
 #include "aot/tensor/dispatcher.h"
 #include "aot/tensor/ops.h"
@@ -65,20 +66,7 @@ AutogradMetaImpl& MutableMeta(Tensor& t) {
   return *MetaOf(t);
 }
 
-// Returns a new tensor sharing `t`'s storage and layout, with no autograd
-// state. With `same_id`, it also has `t`'s id (see Note [Saved tensors]).
-Tensor ShallowCopy(const Tensor& t, bool same_id) {
-  std::shared_ptr<TensorImpl> impl = NewTensorImpl();
-  const TensorImpl& src = *t.impl();
-  impl->storage = src.storage;
-  impl->offset = src.offset;
-  impl->sizes = src.sizes;
-  impl->strides = src.strides;
-  impl->dtype = src.dtype;
-  impl->device = src.device;
-  if (same_id) impl->id = src.id;
-  return Tensor(std::move(impl));
-}
+using internal::ShallowCopy;
 
 // Note [Saved tensors]
 // A node keeps its op's operands and results for the derivative rule. An
@@ -128,6 +116,17 @@ class SavedTensor {
   uint32_t version_ = 0;
 };
 
+// Note [Saved results under create_graph]
+// A saved result has no autograd state (see Note [Saved tensors]), so a rule
+// that reads it (exp: grad * result) would treat it as a constant, and the
+// gradient of that gradient would miss the path through the result: zero
+// for exp, tanh, sigmoid, softmax. When the rule runs with grad mode on
+// (create_graph), each differentiable saved result is therefore handed to it
+// as a fresh shallow copy (same id) whose grad_fn is this node, as PyTorch's
+// SavedVariable::unpack restores the grad_fn of a saved output. The copy
+// lives only while the rule and the nodes it records hold it, so no cycle
+// forms; the node keeps only a weak pointer to itself.
+
 // The node of one recorded op.
 class OpNode : public Node {
  public:
@@ -137,6 +136,7 @@ class OpNode : public Node {
         op_(call.op),
         group_sizes_(call.group_sizes),
         attrs_(call.attrs),
+        result_metas_(call.result_metas),
         needs_grad_(needs_grad.begin(), needs_grad.end()) {
     operands_.reserve(call.operands.size());
     for (const Tensor& t : call.operands) {
@@ -179,6 +179,7 @@ class OpNode : public Node {
     call.op = op_;
     call.group_sizes = group_sizes_;
     call.attrs = attrs_;
+    call.result_metas = result_metas_;
     call.operands.reserve(operands_.size());
     for (const SavedTensor& s : operands_) {
       AOT_ASSIGN_OR_RETURN(Tensor t, s.Unpack(name()));
@@ -189,6 +190,21 @@ class OpNode : public Node {
     for (const SavedTensor& s : outputs_) {
       AOT_ASSIGN_OR_RETURN(Tensor t, s.Unpack(name()));
       outputs.push_back(std::move(t));
+    }
+    // Under create_graph, a result the rule reads is differentiable: it is
+    // this node's result (see Note [Saved results under create_graph]).
+    std::shared_ptr<Node> self = self_.lock();
+    if (GradModeEnabled() && self != nullptr) {
+      for (size_t r = 0; r < outputs_.size(); ++r) {
+        Tensor& t = outputs[r];
+        if (!t.ok() || !IsDifferentiableResult(*op_, static_cast<int>(r), t.dtype())) continue;
+        t = ShallowCopy(t, /*same_id=*/true);
+        AutogradMetaImpl& meta = MutableMeta(t);
+        meta.requires_grad = true;
+        meta.grad_fn = self;
+        meta.output_nr = static_cast<int>(r);
+        meta.is_view = op_->is_view();
+      }
     }
     while (static_cast<int>(outputs.size()) < num_outputs_) {
       outputs.push_back(Tensor::Error(absl::InternalError(absl::StrCat(
@@ -235,10 +251,15 @@ class OpNode : public Node {
     outputs_.clear();
   }
 
+  // The shared pointer that owns this node (set once, right after creation).
+  void set_self(const std::shared_ptr<Node>& self) { self_ = self; }
+
  private:
+  std::weak_ptr<Node> self_;
   const ir::OpDef* op_;
   std::vector<int> group_sizes_;
   std::vector<ir::AttrValue> attrs_;
+  std::vector<ir::TensorMeta> result_metas_;
   absl::InlinedVector<bool, 4> needs_grad_;
   std::vector<SavedTensor> operands_;
   std::vector<std::pair<SizeVec, DType>> operand_metas_;
@@ -313,6 +334,7 @@ void Record(const OpCall& call, std::vector<Tensor>& results) {
     }
   }
   auto node = std::make_shared<OpNode>(call, results, std::move(needs), std::move(edges));
+  node->set_self(node);
   for (size_t r = 0; r < results.size(); ++r) {
     Tensor& t = results[r];
     if (!t.ok() || !IsDifferentiableResult(*call.op, static_cast<int>(r), t.dtype())) continue;
@@ -630,7 +652,7 @@ absl::Status Backward(absl::Span<const Tensor> outputs, absl::Span<const Tensor>
   AOT_ASSIGN_OR_RETURN(std::vector<Tensor> grads, RootGrads(outputs, grad_outputs));
   std::vector<Edge> roots;
   for (const Tensor& o : outputs) roots.push_back(GradientEdge(o));
-  return RunBackward(roots, grads, nullptr, options.retain_graph, options.create_graph).status();
+  return RunBackward(roots, grads, nullptr, options.retain_graph.value_or(options.create_graph), options.create_graph).status();
 }
 
 absl::StatusOr<std::vector<Tensor>> Grad(absl::Span<const Tensor> outputs, absl::Span<const Tensor> inputs,
@@ -649,7 +671,7 @@ absl::StatusOr<std::vector<Tensor>> Grad(absl::Span<const Tensor> outputs, absl:
   std::vector<Edge> roots;
   for (const Tensor& o : outputs) roots.push_back(GradientEdge(o));
   AOT_ASSIGN_OR_RETURN(std::vector<Tensor> result,
-                       RunBackward(roots, grads, &captures, options.retain_graph, options.create_graph));
+                       RunBackward(roots, grads, &captures, options.retain_graph.value_or(options.create_graph), options.create_graph));
   for (size_t i = 0; i < result.size(); ++i) {
     if (result[i].defined()) {
       if (result[i].dtype() != inputs[i].dtype()) result[i] = result[i].to(inputs[i].dtype());

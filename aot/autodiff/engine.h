@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -88,8 +89,9 @@ bool IsLeaf(const Tensor& t);
 Edge GradientEdge(const Tensor& t);
 
 struct BackwardOptions {
-  // Keep saved tensors so backward can run through the tape again.
-  bool retain_graph = false;
+  // Keep saved tensors so backward can run through the tape again. Unset:
+  // create_graph (as in PyTorch).
+  std::optional<bool> retain_graph;
   // Record the backward itself (for gradients of gradients).
   bool create_graph = false;
 };
@@ -105,7 +107,8 @@ absl::Status Backward(absl::Span<const Tensor> outputs, absl::Span<const Tensor>
                       const BackwardOptions& options = {});
 
 struct GradOptions {
-  bool retain_graph = false;
+  // Unset: create_graph.
+  std::optional<bool> retain_graph;
   bool create_graph = false;
   // Return an undefined tensor for an input that does not lead to the
   // outputs instead of an InvalidArgument error.

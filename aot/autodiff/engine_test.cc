@@ -135,6 +135,21 @@ TEST(EngineTest, SecondOrderWithCreateGraph) {
   ExpectValues(x.grad(), {-std::sin(0.4), -std::sin(1.3)});
 }
 
+// exp's rule reads its result (grad * exp(x)): under create_graph that
+// result must carry exp's history, or the second derivative comes out zero
+// (Note [Saved results under create_graph]).
+TEST(EngineTest, SecondOrderThroughASavedResult) {
+  Tensor x = F64({0.4, -1.3}, {2}).set_requires_grad(true);
+  Tensor y = x.exp().sum();
+  absl::StatusOr<std::vector<Tensor>> g = Grad({y}, {x}, {}, {.retain_graph = true, .create_graph = true});
+  ASSERT_TRUE(g.ok()) << g.status();
+  ExpectValues((*g)[0], {std::exp(0.4), std::exp(-1.3)});
+  ASSERT_TRUE((*g)[0].requires_grad());
+  absl::StatusOr<std::vector<Tensor>> gg = Grad({(*g)[0].sum()}, {x});
+  ASSERT_TRUE(gg.ok()) << gg.status();
+  ExpectValues((*gg)[0], {std::exp(0.4), std::exp(-1.3)});
+}
+
 TEST(EngineTest, InplaceOnNonLeafIsDifferentiated) {
   Tensor x = F64({1, 2}, {2}).set_requires_grad(true);
   Tensor y = x * 3.0;

@@ -127,21 +127,6 @@ absl::StatusOr<std::vector<Tensor>> DispatchFrom(const OpCall& call, int start) 
   return out;
 }
 
-absl::Status PrepareCall(OpCall& call) {
-  if (call.result_metas.empty()) {
-    std::vector<std::vector<const ir::TensorMeta*>> groups(call.group_sizes.size());
-    std::vector<ir::TensorMeta> metas;
-    metas.reserve(call.operands.size());
-    for (const Tensor& t : call.operands) metas.push_back(t.meta());
-    int k = 0;
-    for (size_t g = 0; g < call.group_sizes.size(); ++g) {
-      for (int i = 0; i < call.group_sizes[g]; ++i) groups[g].push_back(&metas[k++]);
-    }
-    ir::ShapeContext ctx(*call.op, groups, call.attrs);
-    AOT_ASSIGN_OR_RETURN(call.result_metas, call.op->shape_fn()(ctx));
-  }
-  return absl::OkStatus();
-}
 
 // The Meta backend: results are fake tensors with the shape rule's metadata.
 absl::StatusOr<std::vector<Tensor>> MetaFallback(const OpCall& call) {
@@ -160,6 +145,22 @@ const bool kMetaRegistered = [] {
 }();
 
 }  // namespace
+
+absl::Status PrepareCall(OpCall& call) {
+  if (call.result_metas.empty()) {
+    std::vector<std::vector<const ir::TensorMeta*>> groups(call.group_sizes.size());
+    std::vector<ir::TensorMeta> metas;
+    metas.reserve(call.operands.size());
+    for (const Tensor& t : call.operands) metas.push_back(t.meta());
+    int k = 0;
+    for (size_t g = 0; g < call.group_sizes.size(); ++g) {
+      for (int i = 0; i < call.group_sizes[g]; ++i) groups[g].push_back(&metas[k++]);
+    }
+    ir::ShapeContext ctx(*call.op, groups, call.attrs);
+    AOT_ASSIGN_OR_RETURN(call.result_metas, call.op->shape_fn()(ctx));
+  }
+  return absl::OkStatus();
+}
 
 const char* DispatchKeyName(DispatchKey key) {
   switch (key) {

@@ -75,6 +75,9 @@ absl::StatusOr<std::vector<Tensor>> Dispatch(OpKind kind, std::vector<std::vecto
 std::vector<Tensor> CallOp(OpKind kind, std::vector<Tensor> operands, const ir::AttrList& attrs = {});
 // Single-result convenience.
 Tensor CallOp1(OpKind kind, std::vector<Tensor> operands, const ir::AttrList& attrs = {});
+// Fills `call.result_metas` with the op's shape rule when empty (Dispatch
+// does this); InvalidArgument from the rule.
+absl::Status PrepareCall(OpCall& call);
 // Dispatches a prepared call from the outermost key (interpreters use this).
 absl::StatusOr<std::vector<Tensor>> DispatchCall(OpCall call);
 
