@@ -10,6 +10,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   libbenchmark-dev       # Google Benchmark 1.7
   libprotobuf-dev protobuf-compiler zlib1g-dev
+  dataset-fashion-mnist
   libopenblas-dev        # CPU BLAS
   libopenblas-openmp-dev # its OpenMP build: float64 matmul (docs/design/cpu_backend.md)
   libsleef-dev           # SLEEF: vectorized exp/log/sin/... for elementwise kernels

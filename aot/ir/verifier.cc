@@ -69,11 +69,18 @@ class Verifier {
 
   absl::Status IndexNodes() {
     position_.reserve(graph_.num_nodes());
+    slot_base_.reserve(graph_.num_nodes() + 1);
     int64_t pos = 0;
+    int64_t slots = 0;
     for (const Node* node : graph_.node_range()) {
       if (node->graph() != &graph_) return NodeInternal(*node, "is listed in a graph it does not belong to");
       position_[node] = pos++;
+      slot_base_.push_back(slots);
+      slots += node->num_operands();
     }
+    slot_base_.push_back(slots);
+    listed_.assign(slots, false);
+    names_.reserve(graph_.num_inputs() + graph_.num_nodes());
     return absl::OkStatus();
   }
 
@@ -118,18 +125,13 @@ class Verifier {
 
   absl::Status IndexUsesOf(const Value& v) {
     for (const Use* u = v.first_use(); u != nullptr; u = u->next_use()) {
-      // A use seen before means a cycle, a repeated entry or a use shared by
-      // two lists; stop before walking it again.
-      if (!listed_.emplace(u, &v).second) {
-        return absl::InternalError(absl::StrCat("value ", v.name(), ": use list reaches a use twice (linked under ",
-                                                listed_.at(u)->name(), " before)"));
-      }
       if (u->get() != &v) {
         return absl::InternalError(absl::StrCat("value ", v.name(), ": use list holds a use of ",
                                                 u->get() == nullptr ? std::string("nothing") : u->get()->name()));
       }
       if (const Node* owner = u->owner()) {
-        if (!position_.contains(owner)) {
+        auto it = position_.find(owner);
+        if (it == position_.end()) {
           return absl::InvalidArgumentError(absl::StrCat("value ", v.name(), " is used by node ", owner->name(),
                                                          " (", owner->op().name(), ") of another graph"));
         }
@@ -137,6 +139,15 @@ class Verifier {
           return absl::InternalError(absl::StrCat("value ", v.name(), ": use list holds a stale use of ",
                                                   Label(*owner), " operand ", u->index()));
         }
+        // A use seen before means a repeated entry; a use reaches only the
+        // list of the value it refers to (checked above).
+        std::vector<bool>::reference seen = listed_[slot_base_[it->second] + u->index()];
+        if (seen) {
+          return absl::InternalError(
+              absl::StrCat("value ", v.name(), ": use list reaches ", Label(*owner), " operand ", u->index(),
+                           " twice"));
+        }
+        seen = true;
       } else {
         int i = u->index();
         if (i < 0 || i >= graph_.num_outputs() || graph_.output(i) != &v || claimed_outputs_[i]) {
@@ -144,6 +155,11 @@ class Verifier {
                                                          ", which is not an output of this graph"));
         }
         claimed_outputs_[i] = true;
+      }
+      // More uses than slots means a cycle in some list: stop walking.
+      if (++walked_ > static_cast<int64_t>(listed_.size()) + graph_.num_outputs()) {
+        return absl::InternalError(absl::StrCat("value ", v.name(), ": use lists hold more uses than the graph has "
+                                                "operand and output slots (a cycle?)"));
       }
     }
     return absl::OkStatus();
@@ -230,8 +246,7 @@ class Verifier {
       } else if (v->index() < 0 || v->index() >= graph_.num_inputs() || graph_.input(v->index()) != v) {
         return NodeError(node, absl::StrCat("operand ", i, " (", v->name(), ") is not an input of this graph"));
       }
-      auto it = listed_.find(&use);
-      if (it == listed_.end() || it->second != v) {
+      if (!listed_[slot_base_[pos] + i]) {
         return NodeInternal(node, absl::StrCat("operand ", i, "'s use is not linked into the use list of ",
                                                v->name()));
       }
@@ -311,7 +326,11 @@ class Verifier {
   const VerifyOptions& options_;
   absl::flat_hash_map<const Node*, int64_t> position_;
   absl::flat_hash_set<absl::string_view> names_;
-  absl::flat_hash_map<const Use*, const Value*> listed_;
+  // Per operand slot (slot_base_[node position] + operand index): whether
+  // the use lists reach it.
+  std::vector<int64_t> slot_base_;
+  std::vector<bool> listed_;
+  int64_t walked_ = 0;
   std::vector<bool> claimed_outputs_;
 };
 
