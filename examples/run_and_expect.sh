@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Usage: run_and_expect.sh BINARY TEXT: runs BINARY and fails unless it exits
-# 0 and its output contains TEXT.
+# Usage: run_and_expect.sh BINARY TEXT [ARGS...]: runs BINARY with ARGS and
+# fails unless it exits 0 and its output contains TEXT.
 set -u
-out=$("$1" 2>&1)
+bin="$1"
+want="$2"
+shift 2
+out=$("$bin" "$@" 2>&1)
 status=$?
 echo "$out"
-if [[ $status != 0 ]]; then echo "FAIL: $1 exited with $status"; exit 1; fi
-if [[ "$out" != *"$2"* ]]; then echo "FAIL: output lacks '$2'"; exit 1; fi
+if [[ $status != 0 ]]; then echo "FAIL: $bin exited with $status"; exit 1; fi
+if [[ "$out" != *"$want"* ]]; then echo "FAIL: output lacks '$want'"; exit 1; fi

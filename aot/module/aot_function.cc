@@ -100,6 +100,7 @@ struct AotFunction::State {
   std::mutex mu;
   int num_args = -1;
   int num_compilations = 0;
+  std::vector<partition::PartitionSummary> summaries;
   absl::flat_hash_map<std::string, std::shared_ptr<Entry>> cache;
 
   absl::StatusOr<std::shared_ptr<Entry>> Compile(const std::vector<Tensor>& args);
@@ -262,6 +263,7 @@ absl::StatusOr<std::vector<Tensor>> AotFunction::operator()(const std::vector<Te
       AOT_ASSIGN_OR_RETURN(entry, s.Compile(args));
       s.cache[key] = entry;
       ++s.num_compilations;
+      if (entry->training) s.summaries.push_back(entry->parts.summary);
       s.num_args = static_cast<int>(args.size());
     }
   }
@@ -294,6 +296,11 @@ absl::StatusOr<Tensor> AotFunction::Call1(const std::vector<Tensor>& args) const
     return absl::InvalidArgumentError(absl::StrCat("aot_function: Call1 on a function with ", out.size(), " outputs"));
   }
   return out[0];
+}
+
+std::vector<partition::PartitionSummary> AotFunction::partition_summaries() const {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  return state_->summaries;
 }
 
 int AotFunction::num_compilations() const {

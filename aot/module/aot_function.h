@@ -96,6 +96,9 @@ class AotFunction {
 
   // How many times a graph was traced and compiled (one per cache entry).
   int num_compilations() const;
+  // The partition summaries of the training graphs compiled so far, in
+  // compilation order.
+  std::vector<partition::PartitionSummary> partition_summaries() const;
 
   struct State;
 

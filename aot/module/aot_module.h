@@ -35,6 +35,8 @@ class AotModule {
   Module& module() const { return *module_; }
   // Compilations in both modes together.
   int num_compilations() const;
+  // The partition summaries of the training graphs compiled so far.
+  std::vector<partition::PartitionSummary> partition_summaries() const { return train_.partition_summaries(); }
 
  private:
   friend absl::StatusOr<AotModule> aot_module(std::shared_ptr<Module> module, AotConfig config);
