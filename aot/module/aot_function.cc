@@ -104,6 +104,8 @@ struct AotFunction::State {
   absl::flat_hash_map<std::string, std::shared_ptr<Entry>> cache;
 
   absl::StatusOr<std::shared_ptr<Entry>> Compile(const std::vector<Tensor>& args);
+  // Returns the entry for `args`, compiling it if needed.
+  absl::StatusOr<std::shared_ptr<Entry>> Lookup(const std::vector<Tensor>& args);
 };
 
 absl::StatusOr<std::shared_ptr<Entry>> AotFunction::State::Compile(const std::vector<Tensor>& args) {
@@ -224,8 +226,10 @@ absl::StatusOr<std::vector<Tensor>> RunTraining(const std::shared_ptr<Entry>& en
 
 }  // namespace
 
-absl::StatusOr<std::vector<Tensor>> AotFunction::operator()(const std::vector<Tensor>& args) const {
-  State& s = *state_;
+namespace {
+
+// Checks the arguments of a call (naming the first bad one).
+absl::Status CheckArguments(const std::vector<Tensor>& args) {
   for (size_t i = 0; i < args.size(); ++i) {
     if (!args[i].defined()) {
       return absl::InvalidArgumentError(absl::StrCat("aot_function: argument ", i, " is an undefined tensor"));
@@ -234,39 +238,56 @@ absl::StatusOr<std::vector<Tensor>> AotFunction::operator()(const std::vector<Te
       return absl::InvalidArgumentError(
           absl::StrCat("aot_function: argument ", i, " is an error tensor: ", args[i].status().ToString()));
     }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<Entry>> AotFunction::State::Lookup(const std::vector<Tensor>& args) {
+  std::lock_guard<std::mutex> lock(mu);
+  if (num_args >= 0 && num_args != static_cast<int>(args.size())) {
+    return absl::InvalidArgumentError(absl::StrCat("aot_function: called with ", args.size(),
+                                                   " arguments; it was first called with ", num_args));
+  }
+  std::string key = CacheKey(args);
+  std::shared_ptr<Entry> entry;
+  auto it = cache.find(key);
+  if (it != cache.end()) {
+    entry = it->second;
+    // A captured tensor's requires_grad changed: compile again.
+    int k = 0;
+    for (const trace::ExtraInput& x : entry->traced.extra_inputs) {
+      if (x.kind != trace::ExtraInput::Kind::kLifted) continue;
+      if (x.value.requires_grad() != entry->lifted_requires_grad[k++]) {
+        entry = nullptr;
+        break;
+      }
+    }
+  }
+  if (entry == nullptr) {
+    AOT_ASSIGN_OR_RETURN(entry, Compile(args));
+    cache[key] = entry;
+    ++num_compilations;
+    if (entry->training) summaries.push_back(entry->parts.summary);
+    num_args = static_cast<int>(args.size());
+  }
+  return entry;
+}
+
+absl::Status AotFunction::Precompile(const std::vector<Tensor>& args) const {
+  AOT_RETURN_IF_ERROR(CheckArguments(args));
+  return state_->Lookup(args).status();
+}
+
+absl::StatusOr<std::vector<Tensor>> AotFunction::operator()(const std::vector<Tensor>& args) const {
+  AOT_RETURN_IF_ERROR(CheckArguments(args));
+  for (size_t i = 0; i < args.size(); ++i) {
     if (args[i].is_fake()) {
       return absl::InvalidArgumentError(absl::StrCat("aot_function: argument ", i, " is a fake tensor (no data)"));
     }
   }
-  std::shared_ptr<Entry> entry;
-  {
-    std::lock_guard<std::mutex> lock(s.mu);
-    if (s.num_args >= 0 && s.num_args != static_cast<int>(args.size())) {
-      return absl::InvalidArgumentError(absl::StrCat("aot_function: called with ", args.size(),
-                                                     " arguments; it was first called with ", s.num_args));
-    }
-    std::string key = CacheKey(args);
-    auto it = s.cache.find(key);
-    if (it != s.cache.end()) {
-      entry = it->second;
-      // A captured tensor's requires_grad changed: compile again.
-      int k = 0;
-      for (const trace::ExtraInput& x : entry->traced.extra_inputs) {
-        if (x.kind != trace::ExtraInput::Kind::kLifted) continue;
-        if (x.value.requires_grad() != entry->lifted_requires_grad[k++]) {
-          entry = nullptr;
-          break;
-        }
-      }
-    }
-    if (entry == nullptr) {
-      AOT_ASSIGN_OR_RETURN(entry, s.Compile(args));
-      s.cache[key] = entry;
-      ++s.num_compilations;
-      if (entry->training) s.summaries.push_back(entry->parts.summary);
-      s.num_args = static_cast<int>(args.size());
-    }
-  }
+  AOT_ASSIGN_OR_RETURN(std::shared_ptr<Entry> entry, state_->Lookup(args));
   // The graph's inputs: the arguments, then captured tensors and fresh seeds.
   std::vector<Tensor> inputs = args;
   for (const trace::ExtraInput& x : entry->traced.extra_inputs) {

@@ -93,6 +93,10 @@ class AotFunction {
   absl::StatusOr<std::vector<Tensor>> operator()(const std::vector<Tensor>& args) const;
   // Convenience for single-output functions.
   absl::StatusOr<Tensor> Call1(const std::vector<Tensor>& args) const;
+  // Compiles for arguments with the metadata of `args` (their values are not
+  // read) without running anything, so that the first real call does not
+  // pay for compilation. Errors as operator().
+  absl::Status Precompile(const std::vector<Tensor>& args) const;
 
   // How many times a graph was traced and compiled (one per cache entry).
   int num_compilations() const;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "aot/autodiff/engine.h"
+#include "aot/base/status_macros.h"
 #include "aot/tensor/ops.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -206,6 +207,26 @@ TEST(AotFunctionTest, DumpsEveryGraphItCompiles) {
   std::string first;
   std::getline(joint, first);
   EXPECT_EQ(first, "# joint num_primals=1 num_fwd_outputs=1");
+}
+
+TEST(AotFunctionTest, PrecompileCompilesWithoutRunning) {
+  int runs = 0;
+  Compiler counting = [&runs](const ir::Graph& g, const Tensors& ex) -> absl::StatusOr<CompiledFn> {
+    AOT_ASSIGN_OR_RETURN(CompiledFn f, NopCompiler()(g, ex));
+    return CompiledFn([f, &runs](const Tensors& in) {
+      ++runs;
+      return f(in);
+    });
+  };
+  absl::StatusOr<AotFunction> nf = aot_function(CosCos, {.fw_compiler = counting});
+  ASSERT_TRUE(nf.ok());
+  // Metadata is enough: a fake tensor.
+  ASSERT_TRUE(nf->Precompile({Tensor::Fake({3}, DType::kFloat32).set_requires_grad(true)}).ok());
+  EXPECT_EQ(nf->num_compilations(), 1);
+  EXPECT_EQ(runs, 0);
+  ASSERT_TRUE((*nf)({randn({3}, 1).set_requires_grad(true)}).ok());
+  EXPECT_EQ(nf->num_compilations(), 1);
+  EXPECT_EQ(runs, 1);
 }
 
 TEST(AotFunctionTest, DynamicIsUnimplemented) {
