@@ -6,13 +6,49 @@
 #include "absl/strings/str_cat.h"
 #include "aot/autodiff/derivatives.h"
 #include "aot/autodiff/engine.h"
-#include "aot/backends/interpreter/interpreter.h"
 #include "aot/base/status_macros.h"
 #include "aot/ir/dtype.h"
+#include "aot/tensor/dispatcher.h"
 #include "aot/tensor/ops.h"
 #include "aot/trace/make_graph.h"
 
 namespace aot::autodiff {
+
+namespace {
+
+// Runs `graph` on `inputs` by dispatching each node (under the tracer, with
+// autograd recording): the replay half of BuildJointGraph. Unlike the
+// interpreter it keeps no liveness or memory statistics.
+absl::StatusOr<std::vector<Tensor>> Replay(const ir::Graph& graph, const std::vector<Tensor>& inputs) {
+  absl::flat_hash_map<const ir::Value*, Tensor> env;
+  env.reserve(graph.num_inputs() + graph.num_nodes());
+  for (int i = 0; i < graph.num_inputs(); ++i) env[graph.input(i)] = inputs[i];
+  for (const ir::Node* node : graph.node_range()) {
+    OpCall call;
+    call.op = &node->op();
+    call.attrs.assign(node->attrs().begin(), node->attrs().end());
+    call.group_sizes.reserve(node->num_groups());
+    for (int g = 0; g < node->num_groups(); ++g) call.group_sizes.push_back(node->group_size(g));
+    call.operands.reserve(node->num_operands());
+    for (int i = 0; i < node->num_operands(); ++i) call.operands.push_back(env.at(node->operand(i)));
+    absl::StatusOr<std::vector<Tensor>> results = DispatchCall(std::move(call));
+    if (!results.ok()) {
+      return absl::Status(results.status().code(), absl::StrCat("node ", node->name(), " (", node->op().name(),
+                                                                "): ", results.status().message()));
+    }
+    if (static_cast<int>(results->size()) != node->num_results()) {
+      return absl::InternalError(absl::StrCat("node ", node->name(), ": ", results->size(), " results, expected ",
+                                              node->num_results()));
+    }
+    for (int r = 0; r < node->num_results(); ++r) env[node->result(r)] = (*results)[r];
+  }
+  std::vector<Tensor> outputs;
+  outputs.reserve(graph.num_outputs());
+  for (int i = 0; i < graph.num_outputs(); ++i) outputs.push_back(env.at(graph.output(i)));
+  return outputs;
+}
+
+}  // namespace
 
 std::vector<bool> OutputsRequiringGrad(const ir::Graph& graph, const std::vector<bool>& needs_grad) {
   absl::flat_hash_map<const ir::Value*, bool> requires_grad;
@@ -90,7 +126,7 @@ absl::StatusOr<JointGraph> BuildJointGraph(const ir::Graph& forward, const std::
       primals[i].set_requires_grad(true);
       wrt.push_back(primals[i]);
     }
-    absl::StatusOr<std::vector<Tensor>> outs = RunGraph(forward, primals);
+    absl::StatusOr<std::vector<Tensor>> outs = Replay(forward, primals);
     if (!outs.ok()) {
       error = outs.status();
       return {Tensor::Error(error)};

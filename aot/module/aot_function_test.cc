@@ -96,6 +96,37 @@ TEST(AotFunctionTest, PartitionersGiveTheSameGradients) {
   }
 }
 
+// Recomputation is never silently wrong: with budget 0 the backward
+// recomputes the dropout from its explicit seed, so the gradients equal
+// eager ones (issue 8, 4b).
+TEST(AotFunctionTest, DropoutRecomputedWithBudgetZeroMatchesEager) {
+  Tensor seed = Tensor::FromVector<int64_t>({1234, 0}, {2});
+  auto fn = [seed](const Tensors& in) -> Tensors {
+    Tensor h = in[0].matmul(in[1]).tanh();
+    auto [y, mask] = dropout(h, 0.5, /*train=*/true, seed);
+    return {(y * y).sum()};
+  };
+  Tensors args = {randn({6, 5}, 1), randn({5, 8}, 2)};
+  Tensors want;
+  {
+    Tensors leaves;
+    for (const Tensor& a : args) leaves.push_back(a.clone().set_requires_grad(true));
+    ASSERT_TRUE(fn(leaves)[0].backward().ok());
+    for (const Tensor& l : leaves) want.push_back(l.grad());
+  }
+  absl::StatusOr<AotFunction> nf = aot_function(fn, {.partition_fn = MemoryBudgetPartitionFn(0.0)});
+  ASSERT_TRUE(nf.ok());
+  Tensors leaves;
+  for (const Tensor& a : args) leaves.push_back(a.clone().set_requires_grad(true));
+  absl::StatusOr<Tensor> out = nf->Call1(leaves);
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_TRUE(out->backward().ok());
+  for (size_t i = 0; i < args.size(); ++i) ExpectClose(leaves[i].grad(), want[i]);
+  std::vector<partition::PartitionSummary> summaries = nf->partition_summaries();
+  ASSERT_EQ(summaries.size(), 1u);
+  EXPECT_THAT(summaries[0].recomputed, ::testing::Contains("dropout")) << summaries[0].ToString();
+}
+
 TEST(AotFunctionTest, CompilesOncePerInputMetadata) {
   int fw_calls = 0;
   int inference_calls = 0;

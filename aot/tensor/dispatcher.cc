@@ -57,7 +57,12 @@ DispatchKey BackendKey(const OpCall& call) {
     const ir::AttrValue& d = call.attr("device");
     if (d.is_device()) device = d.device();
   }
-  if (!call.result_metas.empty() && call.op->has(ir::kCreation) && call.operands.empty()) {
+  // Creation ops (whose only operand may be a CPU seed tensor) run on the
+  // backend of the device they create on; to_copy between the CPU and an
+  // accelerator runs on the accelerator's backend, which can reach both.
+  if (!call.result_metas.empty() && call.op->has(ir::kCreation)) {
+    device = call.result_metas[0].device;
+  } else if (!call.result_metas.empty() && call.kind() == OpKind::kToCopy && device.is_cpu()) {
     device = call.result_metas[0].device;
   }
   switch (device.type()) {

@@ -109,5 +109,18 @@ TEST(DispatcherTest, AutogradFallbackRunsOnlyWithGradModeAndRequiresGrad) {
   EXPECT_EQ(calls, 1);
 }
 
+// Creation ops and CPU-to-device copies run on the backend of the device
+// they produce on, even when an operand (a seed, the source) is on the CPU.
+// This test links no CUDA backend, so both must say that none is there
+// rather than quietly return a CPU tensor.
+TEST(DispatcherTest, CreationAndCopyDispatchOnTheResultDevice) {
+  Tensor seed = Tensor::FromVector<int64_t>({1, 0}, {2});
+  std::vector<Tensor> r = CallOp(OpKind::kRandn, {seed}, {{"size", std::vector<int64_t>{2}}, {"device", Device::Cuda()}});
+  EXPECT_EQ(r[0].status().code(), absl::StatusCode::kUnimplemented) << r[0].status();
+  EXPECT_NE(r[0].status().message().find("CUDA"), std::string::npos) << r[0].status();
+  Tensor moved = Tensor::FromVector<float>({1, 2}, {2}).to(Device::Cuda());
+  EXPECT_EQ(moved.status().code(), absl::StatusCode::kUnimplemented) << moved.status();
+}
+
 }  // namespace
 }  // namespace aot

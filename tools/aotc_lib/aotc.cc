@@ -457,7 +457,8 @@ absl::Status Draw(const Context& ctx) {
 absl::Status Minify(const Context& ctx) {
   AOT_ASSIGN_OR_RETURN(GraphFile file, LoadGraph(ctx, /*verify=*/true));
   if (!ctx.args.Has("compiler")) {
-    return UsageError("--compiler is required: nop, miscompile:OP or error:OP (e.g. --compiler=miscompile:sin)");
+    return UsageError(
+        "--compiler is required: nop, miscompile:OP, error:OP or crash:OP (e.g. --compiler=miscompile:sin)");
   }
   const std::string spec = ctx.args.Get("compiler");
   absl::StatusOr<Compiler> compiler = minifier::MakeTestCompiler(spec);
@@ -470,7 +471,11 @@ absl::Status Minify(const Context& ctx) {
   minifier::MinifyOptions options;
   AOT_ASSIGN_OR_RETURN(int64_t max_checks, IntFlag(ctx, "max_checks", options.max_checks, 1));
   options.max_checks = static_cast<int>(max_checks);
-  options.log = [&ctx](absl::string_view line) { ctx.out << "# " << line << "\n"; };
+  options.isolate_crashes = minifier::kCanIsolateCrashes && !ctx.args.Has("in_process");
+  // Every line a comment (a crash's message quotes the compiler's output).
+  options.log = [&ctx](absl::string_view text) {
+    for (absl::string_view line : absl::StrSplit(text, '\n')) ctx.out << "# " << line << "\n";
+  };
   const std::string& arg = ctx.args.positional[0];
   absl::StatusOr<minifier::MinifyResult> r =
       minifier::Minify(*file.graph, minifier::CompilerCheck(*compiler, check_options), options);
@@ -587,16 +592,20 @@ const std::vector<Command>& Commands() {
         .args = "GRAPH",
         .summary = "Shrink a graph on which a compiler fails to a small reproducer.",
         .description = "Compilers: nop (never fails), miscompile:OP (computes OP wrongly, e.g. miscompile:sin runs\n"
-                       "cos instead), error:OP (errors on graphs with OP). A graph fails when the compiler errors or\n"
-                       "its outputs differ from the interpreter's beyond atol + rtol * |expected|. Prints the\n"
-                       "reproducer (a graph file; progress lines are # comments) unless --out is given.\n",
-        .flags = {{.name = "compiler", .value = "SPEC", .help = "nop, miscompile:OP or error:OP"},
+                       "cos instead), error:OP (errors on graphs with OP), crash:OP (aborts on graphs with OP).\n"
+                       "A graph fails when the compiler errors, crashes, or its outputs differ from the\n"
+                       "interpreter's beyond atol + rtol * |expected|; it is shrunk while it fails the same way.\n"
+                       "Each check runs in a child process on one thread, so that a crash is a failure to minify\n"
+                       "rather than the end of aotc (--in_process: in aotc's process, on all threads).\n"
+                       "Prints the reproducer (a graph file; progress lines are # comments) unless --out is given.\n",
+        .flags = {{.name = "compiler", .value = "SPEC", .help = "nop, miscompile:OP, error:OP or crash:OP"},
                   {.name = "out", .short_name = 'o', .value = "FILE", .help = "write the reproducer graph to FILE"},
                   {.name = "test_out", .value = "FILE", .help = "write a googletest reproducer to FILE"},
                   {.name = "atol", .value = "X", .help = "absolute tolerance (default: 1e-4)"},
                   {.name = "rtol", .value = "X", .help = "relative tolerance (default: 1e-4)"},
                   {.name = "seed", .value = "N", .help = "seed of the random inputs (default: 0)"},
-                  {.name = "max_checks", .value = "N", .help = "stop shrinking after N checks (default: 5000)"}}},
+                  {.name = "max_checks", .value = "N", .help = "stop shrinking after N checks (default: 5000)"},
+                  {.name = "in_process", .help = "run the checks in aotc's process; a crash then ends aotc"}}},
        Minify},
   };
   return *commands;

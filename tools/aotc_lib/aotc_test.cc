@@ -471,7 +471,26 @@ TEST_F(AotcTest, MinifyPrintsTheReproducerAndHandlesPassingCompilers) {
   EXPECT_THAT(r.err, HasSubstr("--compiler is required"));
   r = Aotc({"minify", "chain.txt", "--compiler=fast"});
   EXPECT_EQ(r.status, 2);
-  EXPECT_THAT(r.err, HasSubstr("unknown compiler 'fast': expected nop, miscompile:OP or error:OP"));
+  EXPECT_THAT(r.err, HasSubstr("unknown compiler 'fast': expected nop, miscompile:OP, error:OP or crash:OP"));
+}
+
+TEST_F(AotcTest, MinifiesACompilerThatCrashes) {
+  Write("chain.txt", ChainGraph(200));
+  Result r = Aotc({"minify", "chain.txt", "--compiler=crash:sin", "--test_out=repro_test.cc"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(absl::StartsWith(r.out,
+                               "# the input graph fails (crash): killed by SIGABRT (Aborted); its output ends:\n"
+                               "#   crash:sin compiler: aborting on node v100 (sin)\n"))
+      << r.out;
+  EXPECT_THAT(r.out, HasSubstr("# minified 200 nodes to 1 node in "));
+  // Every progress line is a comment: stdout is a graph file.
+  EXPECT_TRUE(ir::ParseGraph(r.out).ok()) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("graph chain(v99: f32[4,3]) {\n  v100: f32[4,3] = sin(v99)\n  return (v100)\n}\n"));
+  EXPECT_THAT(Read("repro_test.cc"), HasSubstr("// Crashes while the compiler crashes on this graph.\n"));
+
+  r = Aotc({"minify", "--help"});
+  EXPECT_THAT(r.out, HasSubstr("crash:OP (aborts on graphs with OP)"));
+  EXPECT_THAT(r.out, HasSubstr("--in_process"));
 }
 
 // --- Pieces -------------------------------------------------------------------

@@ -1,20 +1,36 @@
 #include "tools/minifier/minifier.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#if defined(__linux__)
+#include <fcntl.h>
+#include <omp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#endif
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "aot/backends/interpreter/interpreter.h"
 #include "aot/ir/printer.h"
 #include "aot/ir/verifier.h"
@@ -229,7 +245,190 @@ std::string Commented(absl::string_view text) {
   return out;
 }
 
+#if defined(__linux__)
+
+// --- Crash isolation (Note [Crash isolation]) ----------------------------------
+
+// How much of the child's output the parent keeps (the end of it).
+constexpr size_t kOutputTailBytes = 4096;
+// Lines of that output a crash message quotes.
+constexpr size_t kOutputTailLines = 10;
+// The child's exit status when it cannot write its result.
+constexpr int kWriteFailedStatus = 125;
+
+// Returns "<verdict> <kind size> <message size>\n<kind><message>".
+std::string EncodeResult(const CheckResult& r) {
+  return absl::StrCat(static_cast<int>(r.verdict), " ", r.kind.size(), " ", r.message.size(), "\n", r.kind, r.message);
+}
+
+// Returns false unless `bytes` is exactly one EncodeResult.
+bool DecodeResult(absl::string_view bytes, CheckResult* r) {
+  const size_t eol = bytes.find('\n');
+  if (eol == absl::string_view::npos) return false;
+  std::vector<absl::string_view> header = absl::StrSplit(bytes.substr(0, eol), ' ');
+  int verdict = 0;
+  size_t kind_size = 0, message_size = 0;
+  if (header.size() != 3 || !absl::SimpleAtoi(header[0], &verdict) || !absl::SimpleAtoi(header[1], &kind_size) ||
+      !absl::SimpleAtoi(header[2], &message_size)) {
+    return false;
+  }
+  const absl::string_view body = bytes.substr(eol + 1);
+  if (verdict < 0 || verdict > static_cast<int>(CheckResult::Verdict::kInvalid) ||
+      body.size() != kind_size + message_size) {
+    return false;
+  }
+  r->verdict = static_cast<CheckResult::Verdict>(verdict);
+  r->kind = std::string(body.substr(0, kind_size));
+  r->message = std::string(body.substr(kind_size));
+  return true;
+}
+
+// Writes all of `data` to `fd`. Returns false on an error.
+bool WriteAll(int fd, absl::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+// Returns "SIGSEGV (Segmentation fault)".
+std::string SignalName(int sig) {
+  static constexpr std::pair<int, const char*> kNames[] = {
+      {SIGABRT, "SIGABRT"}, {SIGSEGV, "SIGSEGV"}, {SIGBUS, "SIGBUS"},   {SIGFPE, "SIGFPE"},
+      {SIGILL, "SIGILL"},   {SIGTRAP, "SIGTRAP"}, {SIGSYS, "SIGSYS"},   {SIGKILL, "SIGKILL"},
+      {SIGTERM, "SIGTERM"}, {SIGINT, "SIGINT"},   {SIGPIPE, "SIGPIPE"}, {SIGXCPU, "SIGXCPU"},
+  };
+  std::string name = absl::StrCat("signal ", sig);
+  for (const auto& [number, signal_name] : kNames) {
+    if (number == sig) name = signal_name;
+  }
+  const char* description = strsignal(sig);
+  return description != nullptr ? absl::StrCat(name, " (", description, ")") : name;
+}
+
+// Returns "; its output ends:\n  LINE..." quoting the last lines of the
+// child's output, or "" if it wrote nothing. `truncated`: the output's
+// start was dropped, so its first line may be partial.
+std::string OutputTail(absl::string_view output, bool truncated) {
+  if (truncated) {
+    const size_t eol = output.find('\n');
+    output = eol == absl::string_view::npos ? absl::string_view() : output.substr(eol + 1);
+  }
+  std::vector<absl::string_view> lines;
+  for (absl::string_view line : absl::StrSplit(output, '\n')) {
+    line = absl::StripTrailingAsciiWhitespace(line);
+    if (!line.empty()) lines.push_back(line);
+  }
+  if (lines.empty()) return "";
+  if (lines.size() > kOutputTailLines) lines.erase(lines.begin(), lines.end() - kOutputTailLines);
+  return absl::StrCat("; its output ends:\n  ", absl::StrJoin(lines, "\n  "));
+}
+
+void CloseFd(int* fd) {
+  if (*fd >= 0) close(*fd);
+  *fd = -1;
+}
+
+// Runs `check(graph)` in a child process. See Note [Crash isolation].
+CheckResult RunInChild(const Check& check, const ir::Graph& graph) {
+  int result_pipe[2], output_pipe[2];
+  if (pipe2(result_pipe, O_CLOEXEC) != 0) {
+    return CheckResult::Invalid(absl::StrCat("cannot isolate the check: pipe: ", std::strerror(errno)));
+  }
+  if (pipe2(output_pipe, O_CLOEXEC) != 0) {
+    const int error = errno;
+    CloseFd(&result_pipe[0]);
+    CloseFd(&result_pipe[1]);
+    return CheckResult::Invalid(absl::StrCat("cannot isolate the check: pipe: ", std::strerror(error)));
+  }
+  // What the parent buffered is written once, now, and not by the child.
+  std::fflush(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    // The child: it never returns from this block. The write ends move
+    // above stderr first (a pipe end may be fd 1 or 2 if the parent closed
+    // those).
+    const int result_fd = fcntl(result_pipe[1], F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+    const int output_fd = fcntl(output_pipe[1], F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+    if (result_fd < 0 || output_fd < 0) _exit(kWriteFailedStatus);
+    dup2(output_fd, STDOUT_FILENO);
+    dup2(output_fd, STDERR_FILENO);
+    prctl(PR_SET_DUMPABLE, 0);
+    // GNU OpenMP's thread pool did not survive the fork: keep every
+    // parallel region to one thread.
+    omp_set_num_threads(1);
+    const CheckResult r = check(graph);
+    _exit(WriteAll(result_fd, EncodeResult(r)) ? 0 : kWriteFailedStatus);
+  }
+  CloseFd(&result_pipe[1]);
+  CloseFd(&output_pipe[1]);
+  if (pid < 0) {
+    const int error = errno;
+    CloseFd(&result_pipe[0]);
+    CloseFd(&output_pipe[0]);
+    return CheckResult::Invalid(absl::StrCat("cannot isolate the check: fork: ", std::strerror(error)));
+  }
+  // Read both pipes until the child closes them (reading one only could
+  // leave the child blocked on a full other one).
+  std::string result_bytes, output;
+  bool truncated = false;
+  pollfd fds[2] = {{result_pipe[0], POLLIN, 0}, {output_pipe[0], POLLIN, 0}};
+  char buffer[4096];
+  while (fds[0].fd >= 0 || fds[1].fd >= 0) {
+    if (poll(fds, 2, /*timeout=*/-1) < 0) {
+      if (errno == EINTR) continue;
+      kill(pid, SIGKILL);
+      break;
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      const ssize_t n = read(fds[i].fd, buffer, sizeof(buffer));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        CloseFd(&fds[i].fd);
+        continue;
+      }
+      std::string& to = i == 0 ? result_bytes : output;
+      to.append(buffer, static_cast<size_t>(n));
+      if (i == 1 && output.size() > 2 * kOutputTailBytes) {
+        output.erase(0, output.size() - kOutputTailBytes);
+        truncated = true;
+      }
+    }
+  }
+  CloseFd(&fds[0].fd);
+  CloseFd(&fds[1].fd);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) {
+      return CheckResult::Invalid(absl::StrCat("cannot isolate the check: waitpid: ", std::strerror(errno)));
+    }
+  }
+  if (WIFSIGNALED(status)) {
+    return CheckResult::Fail("crash",
+                             absl::StrCat("killed by ", SignalName(WTERMSIG(status)), OutputTail(output, truncated)));
+  }
+  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  CheckResult r;
+  if (code == 0 && DecodeResult(result_bytes, &r)) return r;
+  return CheckResult::Fail(
+      "crash", absl::StrCat("exited with status ", code, " before reporting a result", OutputTail(output, truncated)));
+}
+
+#endif  // defined(__linux__)
+
 }  // namespace
+
+Check IsolateCrashes(Check check) {
+#if defined(__linux__)
+  return [check = std::move(check)](const ir::Graph& graph) { return RunInChild(check, graph); };
+#else
+  return check;
+#endif
+}
 
 Check CompilerCheck(Compiler compiler, const CompilerCheckOptions& options) {
   return [compiler = std::move(compiler), options](const ir::Graph& graph) -> CheckResult {
@@ -269,9 +468,10 @@ absl::StatusOr<MinifyResult> Minify(const ir::Graph& graph, const Check& check, 
   auto log = [&](const std::string& line) {
     if (options.log) options.log(line);
   };
+  const Check run = options.isolate_crashes ? IsolateCrashes(check) : check;
   MinifyResult result;
   result.original_nodes = graph.num_nodes();
-  result.original = check(graph);
+  result.original = run(graph);
   result.num_checks = 1;
   if (result.original.verdict == CheckResult::Verdict::kInvalid) {
     return absl::FailedPreconditionError(
@@ -288,7 +488,7 @@ absl::StatusOr<MinifyResult> Minify(const ir::Graph& graph, const Check& check, 
     std::string key = ir::PrintGraph(*candidate);
     if (auto it = cache.find(key); it != cache.end()) return it->second;
     if (result.num_checks >= options.max_checks) return false;
-    CheckResult r = check(*candidate);
+    CheckResult r = run(*candidate);
     ++result.num_checks;
     const bool same = r.fails() && r.kind == result.original.kind;
     cache.emplace(std::move(key), same);
@@ -332,7 +532,7 @@ absl::StatusOr<MinifyResult> Minify(const ir::Graph& graph, const Check& check, 
     }
     if (!changed || result.num_checks >= options.max_checks) break;
   }
-  result.minified = check(*current);
+  result.minified = run(*current);
   ++result.num_checks;
   result.graph = std::move(current);
   log(absl::StrCat("minified ", Plural(result.original_nodes, "node"), " to ",
@@ -367,8 +567,9 @@ std::string ReproducerTest(const MinifyResult& result, const ReproducerTestOptio
       "// Failure ",
       failure,
       "\n"
-      "//\n"
-      "// Fails while the compiler computes something else than the interpreter.\n"
+      "//\n",
+      result.minified.kind == "crash" ? "// Crashes while the compiler crashes on this graph.\n"
+                                      : "// Fails while the compiler computes something else than the interpreter.\n",
       "// Deps: //aot/backends/cpu, //aot/backends/interpreter, //aot/ir:parser,\n"
       "// //aot/module:compiler, //aot/tensor, @com_google_googletest//:gtest_main\n"
       "// and the target that defines the compiler under test.\n"

@@ -1,7 +1,7 @@
 // The graph minifier: shrinks a graph on which a check fails (a compiler
-// errors, or computes outputs that differ from the interpreter's) to a
-// small graph that still fails the same way, and writes it as a reproducer.
-// The C++ counterpart of functorch.compile's minifier.
+// errors, crashes, or computes outputs that differ from the interpreter's)
+// to a small graph that still fails the same way, and writes it as a
+// reproducer. The C++ counterpart of functorch.compile's minifier.
 //
 //   AOT_ASSIGN_OR_RETURN(Compiler compiler, minifier::MakeTestCompiler("miscompile:sin"));
 //   minifier::Check check = minifier::CompilerCheck(compiler);
@@ -32,9 +32,36 @@
 // fails with the same CheckResult::kind as the original graph: a reduction
 // that turns a miscompile into a compile error is not kept. Candidates are
 // verified (VerifyGraph) before they are checked, and results are cached by
-// the printed graph. What is not done: shrinking tensor shapes or
-// attributes, and catching crashes (a check that crashes ends the process;
-// run it in a subprocess to minify crashes).
+// the printed graph. On Linux each check runs in a child process, so that a
+// compiler that crashes is minified too (Note [Crash isolation]). What is
+// not done: shrinking tensor shapes or attributes.
+//
+// Note [Crash isolation]
+// IsolateCrashes forks before each check. The child runs the check (random
+// inputs, interpreter, compiler, comparison), writes the CheckResult to a
+// pipe and leaves with _exit(0): it runs no atexit handlers or static
+// destructors and flushes no stdio buffer it inherited (the parent flushes
+// its own before forking, so nothing is written twice). The child's stdout
+// and stderr go to a second pipe; the parent keeps the end of it, reads
+// the result, and waits for the child. Death by a signal, a non-zero exit
+// status, or an exit without a complete result is a failure of kind
+// "crash", named in the message ("killed by SIGSEGV (Segmentation fault)")
+// with the last lines the child wrote (an AOT_CHECK failure's file, line and
+// condition). The child also turns off core dumps, or minifying a crash
+// would write one per check.
+// Threads: only the forking thread exists in the child, and it never returns
+// to the caller (it calls _exit), so the parent's other threads and the
+// state they leave half-done do not matter, with one exception: GNU
+// OpenMP's thread pool does not survive fork, and a parallel region of more
+// than one thread in the child waits forever for threads that are gone. The
+// child therefore calls omp_set_num_threads(1) first: the CPU kernels
+// (ParallelFor opens no region then) and OpenBLAS run on one thread, so a
+// check of a large graph is slower than in-process, and a crash that needs
+// several kernel threads is not seen. Not isolated either: a check that
+// hangs (the minifier waits for it), and a compiler that uses CUDA in a
+// process that already initialized CUDA (CUDA does not work after fork; its
+// errors would look like compile or run errors). For those, or to debug the
+// crash itself, set MinifyOptions::isolate_crashes = false.
 #ifndef TOOLS_MINIFIER_MINIFIER_H_
 #define TOOLS_MINIFIER_MINIFIER_H_
 
@@ -59,8 +86,8 @@ struct CheckResult {
     kInvalid,  // The graph cannot be tested (e.g. the reference fails).
   };
   Verdict verdict = Verdict::kPass;
-  // The kind of failure ("compile error", "run error", "mismatch"): the
-  // minifier keeps only candidates that fail with the original kind.
+  // The kind of failure ("compile error", "run error", "mismatch", "crash"):
+  // the minifier keeps only candidates that fail with the original kind.
   std::string kind;
   std::string message;
 
@@ -92,9 +119,28 @@ struct CompilerCheckOptions {
 // when no inputs can be made or the interpreter fails.
 Check CompilerCheck(Compiler compiler, const CompilerCheckOptions& options = {});
 
+// True where IsolateCrashes can run a check in a child process (Linux).
+#if defined(__linux__)
+inline constexpr bool kCanIsolateCrashes = true;
+#else
+inline constexpr bool kCanIsolateCrashes = false;
+#endif
+
+// Returns a check that runs `check` in a forked child process and returns
+// what it returns there, or fails with kind "crash" when the child dies by a
+// signal or exits without reporting a result; Invalid if the child cannot be
+// started (Note [Crash isolation]). Where kCanIsolateCrashes is false,
+// returns `check`.
+Check IsolateCrashes(Check check);
+
 struct MinifyOptions {
   // Stops shrinking after this many checks (the result still fails).
   int max_checks = 5000;
+  // Runs every check through IsolateCrashes, so that a check that crashes
+  // (segfault, abort, failed AOT_CHECK) is a failure of kind "crash" to
+  // minify instead of the end of this process. False runs checks in this
+  // process. See Note [Crash isolation].
+  bool isolate_crashes = kCanIsolateCrashes;
   // Progress lines ("nodes: 300 -> 1 (19 checks)"); may be empty.
   std::function<void(absl::string_view)> log;
 };
@@ -112,8 +158,9 @@ struct MinifyResult {
 };
 
 // Shrinks `graph` while `check` fails with the same kind of failure (Note
-// [Delta debugging graphs]). InvalidArgument if `graph` does not verify;
-// FailedPrecondition if `check` says the input graph is invalid.
+// [Delta debugging graphs]), each check in a child process unless
+// `options.isolate_crashes` is false. InvalidArgument if `graph` does not
+// verify; FailedPrecondition if `check` says the input graph is invalid.
 absl::StatusOr<MinifyResult> Minify(const ir::Graph& graph, const Check& check, const MinifyOptions& options = {});
 
 // Returns the candidate graph of Note [Delta debugging graphs] that keeps

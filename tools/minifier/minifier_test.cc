@@ -1,5 +1,8 @@
 #include "tools/minifier/minifier.h"
 
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -9,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "aot/backends/interpreter/interpreter.h"
+#include "aot/base/check.h"
 #include "aot/ir/graph.h"
 #include "aot/ir/parser.h"
 #include "aot/ir/printer.h"
@@ -122,6 +126,90 @@ TEST(MinifierTest, ShrinksACompileErrorToTheOffendingNode) {
   EXPECT_EQ(r->minified.message, "UNIMPLEMENTED: error:sigmoid compiler: cannot compile node sigmoid (sigmoid)");
   ASSERT_EQ(r->graph->num_nodes(), 1);
   EXPECT_EQ(r->graph->nodes()[0]->op().name(), "sigmoid");
+}
+
+TEST(MinifierTest, ShrinksAPlantedCrashInALargeGraphToOneNode) {
+  if (!kCanIsolateCrashes) GTEST_SKIP() << "no crash isolation on this platform";
+  std::unique_ptr<ir::Graph> g = LargeGraph(300, OpKind::kSin);
+  Check check = TestCompilerCheck("crash:sin");
+  absl::StatusOr<MinifyResult> r = Minify(*g, check);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_TRUE(r->failed);
+  EXPECT_EQ(r->original.kind, "crash");
+  EXPECT_EQ(r->original.message,
+            "killed by SIGABRT (Aborted); its output ends:\n"
+            "  crash:sin compiler: aborting on node sin (sin)");
+  EXPECT_EQ(r->minified.kind, "crash");
+  EXPECT_LT(r->num_checks, 200);
+  EXPECT_EQ(ir::PrintGraph(*r->graph),
+            "graph large(relu_29: f32[4,3]) {\n"
+            "  sin: f32[4,3] = sin(relu_29)\n"
+            "  return (sin)\n"
+            "}\n");
+  // Still crashes, and passes with a correct compiler.
+  EXPECT_EQ(IsolateCrashes(check)(*r->graph).kind, "crash");
+  EXPECT_FALSE(CompilerCheck(NopCompiler())(*r->graph).fails());
+  EXPECT_TRUE(absl::StartsWith(ReproducerText(*r),
+                               "# Reproducer written by the aot minifier (tools/minifier, `aotc minify`).\n"
+                               "# Failure (crash): killed by SIGABRT (Aborted); its output ends:\n"
+                               "#   crash:sin compiler: aborting on node sin (sin)\n"))
+      << ReproducerText(*r);
+  EXPECT_TRUE(absl::StrContains(ReproducerTest(*r, {}), "// Crashes while the compiler crashes on this graph.\n"));
+}
+
+TEST(MinifierTest, KeepsACrashFromTurningIntoAnError) {
+  if (!kCanIsolateCrashes) GTEST_SKIP() << "no crash isolation on this platform";
+  // The check segfaults on sin and cos together and reports a compile
+  // error on one of them: the minifier must keep both.
+  std::unique_ptr<ir::Graph> g = Parse(R"(graph two(x: f32[4,3]) {
+  sin: f32[4,3] = sin(x)
+  cos: f32[4,3] = cos(x)
+  mul: f32[4,3] = mul(sin, cos)
+  return (mul)
+}
+)");
+  Check check = [](const ir::Graph& graph) {
+    bool has_sin = false, has_cos = false;
+    for (const ir::Node* n : graph.node_range()) {
+      has_sin = has_sin || n->kind() == OpKind::kSin;
+      has_cos = has_cos || n->kind() == OpKind::kCos;
+    }
+    if (has_sin && has_cos) std::raise(SIGSEGV);
+    if (has_sin || has_cos) return CheckResult::Fail("compile error", "sin or cos");
+    return CheckResult::Pass();
+  };
+  absl::StatusOr<MinifyResult> r = Minify(*g, check);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->original.kind, "crash");
+  EXPECT_EQ(r->original.message, "killed by SIGSEGV (Segmentation fault)");
+  EXPECT_EQ(ir::PrintGraph(*r->graph),
+            "graph two(x: f32[4,3]) {\n"
+            "  sin: f32[4,3] = sin(x)\n"
+            "  cos: f32[4,3] = cos(x)\n"
+            "  return (sin, cos)\n"
+            "}\n");
+}
+
+TEST(MinifierTest, RunsChecksInThisProcessOnlyWhenAsked) {
+  std::unique_ptr<ir::Graph> g = LargeGraph(100, OpKind::kSin);
+  Check miscompile = TestCompilerCheck("miscompile:sin");
+  // Counts the checks that ran in this process (a child's count is lost).
+  int calls = 0;
+  Check check = [&](const ir::Graph& graph) {
+    ++calls;
+    return miscompile(graph);
+  };
+  absl::StatusOr<MinifyResult> in_process = Minify(*g, check, {.isolate_crashes = false});
+  ASSERT_TRUE(in_process.ok()) << in_process.status();
+  EXPECT_EQ(calls, in_process->num_checks);
+  calls = 0;
+  absl::StatusOr<MinifyResult> isolated = Minify(*g, check);
+  ASSERT_TRUE(isolated.ok()) << isolated.status();
+  EXPECT_EQ(calls, kCanIsolateCrashes ? 0 : isolated->num_checks);
+  // Same result either way.
+  EXPECT_EQ(isolated->num_checks, in_process->num_checks);
+  EXPECT_EQ(isolated->minified.message, in_process->minified.message);
+  EXPECT_EQ(ir::PrintGraph(*isolated->graph), ir::PrintGraph(*in_process->graph));
 }
 
 TEST(MinifierTest, ReportsNothingToMinifyWhenTheCheckPasses) {
@@ -255,12 +343,79 @@ TEST(MinifierTest, WritesAReproducerThatParsesAndStillFails) {
       << test;
 }
 
+TEST(IsolateCrashesTest, PassesResultsThroughAndReportsExits) {
+  if (!kCanIsolateCrashes) GTEST_SKIP() << "no crash isolation on this platform";
+  std::unique_ptr<ir::Graph> g = LargeGraph(5, OpKind::kSin);
+  // A result and an output larger than a pipe's buffer.
+  const std::string big(1 << 20, 'x');
+  CheckResult r = IsolateCrashes([&big](const ir::Graph&) {
+    for (int i = 0; i < 5000; ++i) std::fprintf(stderr, "line %d\n", i);
+    return CheckResult::Fail("mismatch", big);
+  })(*g);
+  EXPECT_EQ(r.verdict, CheckResult::Verdict::kFail);
+  EXPECT_EQ(r.kind, "mismatch");
+  EXPECT_EQ(r.message, big);
+  r = IsolateCrashes([](const ir::Graph&) { return CheckResult::Invalid("no inputs"); })(*g);
+  EXPECT_EQ(r.verdict, CheckResult::Verdict::kInvalid);
+  EXPECT_EQ(r.message, "no inputs");
+  EXPECT_FALSE(IsolateCrashes([](const ir::Graph&) { return CheckResult::Pass(); })(*g).fails());
+
+  r = IsolateCrashes([](const ir::Graph&) -> CheckResult {
+    std::printf("bye\n");
+    std::fflush(stdout);
+    std::_Exit(3);
+  })(*g);
+  EXPECT_EQ(r.kind, "crash");
+  EXPECT_EQ(r.message, "exited with status 3 before reporting a result; its output ends:\n  bye");
+  // The message quotes the last 10 lines of the output.
+  r = IsolateCrashes([](const ir::Graph&) -> CheckResult {
+    for (int i = 0; i < 5000; ++i) std::fprintf(stderr, "line %d\n", i);
+    std::abort();
+  })(*g);
+  EXPECT_EQ(r.kind, "crash");
+  EXPECT_TRUE(absl::StartsWith(r.message, "killed by SIGABRT (Aborted); its output ends:\n  line 4990\n  line 4991\n"))
+      << r.message;
+  EXPECT_TRUE(absl::EndsWith(r.message, "\n  line 4999")) << r.message;
+}
+
+TEST(IsolateCrashesTest, QuotesAFailedAotCheck) {
+  if (!kCanIsolateCrashes) GTEST_SKIP() << "no crash isolation on this platform";
+  std::unique_ptr<ir::Graph> g = LargeGraph(5, OpKind::kSin);
+  CheckResult r = IsolateCrashes([](const ir::Graph& graph) {
+    AOT_CHECK_EQ(graph.num_nodes(), 4) << "planted";
+    return CheckResult::Pass();
+  })(*g);
+  EXPECT_EQ(r.kind, "crash");
+  EXPECT_TRUE(absl::StartsWith(r.message, "killed by SIGABRT (Aborted); its output ends:\n  tools/minifier/"))
+      << r.message;
+  EXPECT_TRUE(absl::EndsWith(r.message, "AOT_CHECK failed: (graph.num_nodes())==(4) (5 vs. 4) planted")) << r.message;
+}
+
+TEST(IsolateCrashesTest, RunsKernelsAfterThisProcessRanThemOnThreads) {
+  if (!kCanIsolateCrashes) GTEST_SKIP() << "no crash isolation on this platform";
+  // cos of 2^17 elements runs on OpenMP threads (with more than one core),
+  // here and then in the children: without Note [Crash isolation]'s one
+  // thread, a child would wait forever for the threads of this process.
+  ASSERT_TRUE(cos(randn({256, 512}, /*seed=*/1)).ok());
+  std::unique_ptr<ir::Graph> g = Parse(R"(graph big(x: f32[256,512]) {
+  cos: f32[256,512] = cos(x)
+  sin: f32[256,512] = sin(cos)
+  return (sin)
+}
+)");
+  EXPECT_FALSE(IsolateCrashes(TestCompilerCheck("nop"))(*g).fails());
+  CheckResult r = IsolateCrashes(TestCompilerCheck("miscompile:sin"))(*g);
+  EXPECT_EQ(r.kind, "mismatch");
+}
+
 TEST(TestCompilersTest, RejectsUnknownSpecs) {
   EXPECT_EQ(MakeTestCompiler("fast").status().message(),
-            "unknown compiler 'fast': expected nop, miscompile:OP or error:OP (OP an op name, e.g. sin)");
+            "unknown compiler 'fast': expected nop, miscompile:OP, error:OP or crash:OP (OP an op name, e.g. sin)");
   EXPECT_EQ(MakeTestCompiler("miscompile:nosuchop").status().message(),
             "compiler miscompile:nosuchop: unknown op 'nosuchop'");
+  EXPECT_EQ(MakeTestCompiler("crash:nosuchop").status().message(), "compiler crash:nosuchop: unknown op 'nosuchop'");
   EXPECT_TRUE(MakeTestCompiler("error:mul").ok());
+  EXPECT_TRUE(MakeTestCompiler("crash:sin").ok());
   EXPECT_TRUE(MakeTestCompiler("miscompile:mul.Scalar").ok());
 }
 

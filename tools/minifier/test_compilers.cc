@@ -1,5 +1,7 @@
 #include "tools/minifier/test_compilers.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
@@ -104,21 +106,38 @@ Compiler ErrorCompiler(std::string op_name) {
   };
 }
 
+Compiler CrashCompiler(std::string op_name) {
+  return [op_name](const ir::Graph& graph, const std::vector<Tensor>&) -> absl::StatusOr<CompiledFn> {
+    for (const ir::Node* node : graph.node_range()) {
+      if (MatchesOp(*node, op_name)) {
+        std::fprintf(stderr, "crash:%s compiler: aborting on node %s (%s)\n", op_name.c_str(), node->name().c_str(),
+                     node->op().name().c_str());
+        std::fflush(stderr);
+        std::abort();
+      }
+    }
+    const ir::Graph* g = &graph;
+    return CompiledFn([g](const std::vector<Tensor>& inputs) { return RunGraph(*g, inputs); });
+  };
+}
+
 absl::StatusOr<Compiler> MakeTestCompiler(absl::string_view spec) {
   if (spec == "nop") return NopCompiler();
   const size_t colon = spec.find(':');
   const absl::string_view kind = spec.substr(0, colon);
   const absl::string_view op = colon == absl::string_view::npos ? "" : spec.substr(colon + 1);
-  if ((kind == "miscompile" || kind == "error") && !op.empty()) {
+  if ((kind == "miscompile" || kind == "error" || kind == "crash") && !op.empty()) {
     bool known = false;
     for (const ir::OpDef* def : ir::AllOps()) {
       known = known || def->name() == op || def->schema().name() == op;
     }
     if (!known) return absl::InvalidArgumentError(absl::StrCat("compiler ", spec, ": unknown op '", op, "'"));
-    return kind == "miscompile" ? MiscompileCompiler(std::string(op)) : ErrorCompiler(std::string(op));
+    if (kind == "miscompile") return MiscompileCompiler(std::string(op));
+    if (kind == "error") return ErrorCompiler(std::string(op));
+    return CrashCompiler(std::string(op));
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown compiler '", spec, "': expected nop, miscompile:OP or error:OP (OP an op name, e.g. sin)"));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown compiler '", spec, "': expected nop, miscompile:OP, error:OP or crash:OP (OP an op name, e.g. sin)"));
 }
 
 }  // namespace aot::minifier

@@ -5,7 +5,10 @@
 //                    node of op OP computes something else: sin and cos swap,
 //                    add and sub swap, tanh and sigmoid swap; any other op
 //                    gets 0.5 added to its first floating-point result;
-//   error:OP         returns Unimplemented when the graph has a node of OP.
+//   error:OP         returns Unimplemented when the graph has a node of OP;
+//   crash:OP         prints a line naming the node to stderr and calls
+//                    std::abort() when the graph has a node of OP (as a
+//                    failed AOT_CHECK does).
 //
 // OP is an op name as graphs print it ("sin", "mul.Scalar"); a name without
 // overload ("mul") also matches its overloads.
@@ -31,6 +34,9 @@ Compiler MiscompileCompiler(std::string op_name);
 
 // The compiler that fails on a graph containing `op_name`.
 Compiler ErrorCompiler(std::string op_name);
+
+// The compiler that aborts the process on a graph containing `op_name`.
+Compiler CrashCompiler(std::string op_name);
 
 // Returns true if `node` is an `op_name` node: the full name ("mul.Scalar")
 // or the base name without overload ("mul") matches.

@@ -62,8 +62,8 @@ struct GradCase {
   double eps = 1e-6;
   double atol = 1e-6;
   double rtol = 1e-5;
-  // Whether gradients of the gradients are checked (false only where a rule
-  // calls a backward op that has no rule of its own).
+  // Whether gradients of the gradients are checked (every case does today;
+  // a case may opt out only with a comment saying why).
   bool second_order = true;
 };
 

@@ -1,0 +1,400 @@
+// Device code of softmax, log_softmax, layer_norm and their backward ops, each
+// one fused kernel (layer_norm's grad_weight/grad_bias add a column pass).
+// Arithmetic is in float for 16-bit floats and f32, in double for f64, as
+// aot/backends/cpu/nn_kernels.cc.
+//
+// Rows (softmax over the last dim, layer_norm): a warp per row when rows
+// have at most 1024 elements, else a block of 256 threads per row; each
+// thread walks the row with a stride, the row's statistics are combined
+// across the warp/block, and a second walk writes the output (the row is
+// then in L1/L2). Softmax over another dim: a thread per column, so a warp
+// reads consecutive elements.
+#include <cmath>
+#include <cstdint>
+
+#include "aot/backends/cuda/device_common.cuh"
+#include "aot/backends/cuda/device_kernels.h"
+
+namespace aot::cuda {
+namespace {
+
+constexpr int kBlock = 256;
+
+// Running max and sum of exp(x - max): softmax's statistics in one pass.
+template <typename C>
+struct MaxSum {
+  C m;
+  C s;
+};
+
+template <typename C>
+struct MaxSumOp {
+  __device__ MaxSum<C> Init() const { return {C(-INFINITY), C(0)}; }
+  __device__ MaxSum<C> Combine(MaxSum<C> a, MaxSum<C> b) const {
+    if (isnan(a.m) || isnan(b.m)) return {C(NAN), C(NAN)};
+    const C m = a.m > b.m ? a.m : b.m;
+    if (m == C(-INFINITY)) return {m, C(0)};
+    return {m, a.s * exp(a.m - m) + b.s * exp(b.m - m)};
+  }
+  __device__ MaxSum<C> Add(MaxSum<C> a, C x) const { return Combine(a, MaxSum<C>{x, C(1)}); }
+};
+
+template <typename C>
+struct SumOp {
+  __device__ C Init() const { return C(0); }
+  __device__ C Combine(C a, C b) const { return a + b; }
+};
+
+template <typename C>
+struct Pair {
+  C a;
+  C b;
+};
+
+template <typename C>
+struct PairSumOp {
+  __device__ Pair<C> Init() const { return {C(0), C(0)}; }
+  __device__ Pair<C> Combine(Pair<C> x, Pair<C> y) const { return {x.a + y.a, x.b + y.b}; }
+};
+
+template <typename C>
+struct Moments {
+  C n;
+  C mean;
+  C m2;
+};
+
+template <typename C>
+struct MomentsOp {
+  __device__ Moments<C> Init() const { return {C(0), C(0), C(0)}; }
+  __device__ Moments<C> Combine(Moments<C> a, Moments<C> b) const {
+    if (a.n == C(0)) return b;
+    if (b.n == C(0)) return a;
+    const C n = a.n + b.n;
+    const C d = b.mean - a.mean;
+    const C fb = b.n / n;
+    return {n, a.mean + d * fb, a.m2 + b.m2 + d * d * a.n * fb};
+  }
+};
+
+// Combines `v` across the threads that share a row (a warp, or the block)
+// and returns the result to all of them.
+template <bool kWarp, typename A, typename Op>
+__device__ __forceinline__ A RowAllReduce(A v, const Op& op) {
+  if constexpr (kWarp) {
+#pragma unroll
+    for (int off = 16; off > 0; off >>= 1) {
+      constexpr int kWords = (sizeof(A) + 3) / 4;
+      unsigned w[kWords];
+      memcpy(w, &v, sizeof(A));
+#pragma unroll
+      for (int i = 0; i < kWords; ++i) w[i] = __shfl_xor_sync(0xffffffffu, w[i], off);
+      A o;
+      memcpy(&o, w, sizeof(A));
+      v = op.Combine(v, o);
+    }
+    return v;
+  } else {
+    __shared__ A scratch[33];
+    v = BlockReduce(v, op, scratch);
+    if (threadIdx.x == 0) scratch[32] = v;
+    __syncthreads();
+    return scratch[32];
+  }
+}
+
+// The row handled by this thread group, its first element and the stride.
+template <bool kWarp>
+__device__ __forceinline__ bool RowOf(int64_t rows, int64_t* row, int* start, int* stride) {
+  if constexpr (kWarp) {
+    *row = blockIdx.x * static_cast<int64_t>(kBlock / 32) + (threadIdx.x >> 5);
+    *start = threadIdx.x & 31;
+    *stride = 32;
+  } else {
+    *row = blockIdx.x;
+    *start = threadIdx.x;
+    *stride = kBlock;
+  }
+  return *row < rows;
+}
+
+template <typename T, bool kLog, bool kWarp>
+__global__ void __launch_bounds__(kBlock) SoftmaxRows(const T* x, T* y, int64_t rows, int64_t d) {
+  using C = Compute<T>;
+  int64_t row;
+  int start, stride;
+  if (!RowOf<kWarp>(rows, &row, &start, &stride)) return;
+  const T* xr = x + row * d;
+  T* yr = y + row * d;
+  MaxSumOp<C> op;
+  MaxSum<C> st = op.Init();
+  for (int64_t j = start; j < d; j += stride) st = op.Add(st, ToC(xr[j]));
+  st = RowAllReduce<kWarp>(st, op);
+  const C log_s = log(st.s), inv = C(1) / st.s;
+  for (int64_t j = start; j < d; j += stride) {
+    const C v = ToC(xr[j]);
+    yr[j] = FromC<T>(kLog ? (v - st.m) - log_s : exp(v - st.m) * inv);
+  }
+}
+
+template <typename T, bool kLog>
+__global__ void SoftmaxCols(const T* x, T* y, int64_t outer, int64_t d, int64_t inner) {
+  using C = Compute<T>;
+  const int64_t q = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+  if (q >= outer * inner) return;
+  const int64_t o = q / inner, j = q - o * inner;
+  const T* xc = x + o * d * inner + j;
+  T* yc = y + o * d * inner + j;
+  MaxSumOp<C> op;
+  MaxSum<C> st = op.Init();
+  for (int64_t k = 0; k < d; ++k) st = op.Add(st, ToC(xc[k * inner]));
+  if constexpr (kLog) {
+    const C log_s = log(st.s);
+    for (int64_t k = 0; k < d; ++k) yc[k * inner] = FromC<T>((ToC(xc[k * inner]) - st.m) - log_s);
+  } else {
+    const C inv = C(1) / st.s;
+    for (int64_t k = 0; k < d; ++k) yc[k * inner] = FromC<T>(exp(ToC(xc[k * inner]) - st.m) * inv);
+  }
+}
+
+template <typename T, bool kLog, bool kWarp>
+__global__ void __launch_bounds__(kBlock) SoftmaxBackwardRows(const T* g, const T* y, T* gi, int64_t rows,
+                                                              int64_t d) {
+  using C = Compute<T>;
+  int64_t row;
+  int start, stride;
+  if (!RowOf<kWarp>(rows, &row, &start, &stride)) return;
+  const T* gr = g + row * d;
+  const T* yr = y + row * d;
+  T* out = gi + row * d;
+  C s = C(0);
+  for (int64_t j = start; j < d; j += stride) s += kLog ? ToC(gr[j]) : ToC(gr[j]) * ToC(yr[j]);
+  s = RowAllReduce<kWarp>(s, SumOp<C>());
+  for (int64_t j = start; j < d; j += stride) {
+    const C gv = ToC(gr[j]), yv = ToC(yr[j]);
+    out[j] = FromC<T>(kLog ? gv - exp(yv) * s : yv * (gv - s));
+  }
+}
+
+template <typename T, bool kLog>
+__global__ void SoftmaxBackwardCols(const T* g, const T* y, T* gi, int64_t outer, int64_t d, int64_t inner) {
+  using C = Compute<T>;
+  const int64_t q = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+  if (q >= outer * inner) return;
+  const int64_t o = q / inner, j = q - o * inner;
+  const int64_t base = o * d * inner + j;
+  C s = C(0);
+  for (int64_t k = 0; k < d; ++k) {
+    const int64_t i = base + k * inner;
+    s += kLog ? ToC(g[i]) : ToC(g[i]) * ToC(y[i]);
+  }
+  for (int64_t k = 0; k < d; ++k) {
+    const int64_t i = base + k * inner;
+    const C gv = ToC(g[i]), yv = ToC(y[i]);
+    gi[i] = FromC<T>(kLog ? gv - exp(yv) * s : yv * (gv - s));
+  }
+}
+
+template <typename T, bool kWarp>
+__global__ void __launch_bounds__(kBlock) LayerNormRows(const T* x, const T* w, const T* b, T* y, T* mean, T* rstd,
+                                                        int64_t rows, int64_t n, double eps) {
+  using C = Compute<T>;
+  int64_t row;
+  int start, stride;
+  if (!RowOf<kWarp>(rows, &row, &start, &stride)) return;
+  const T* xr = x + row * n;
+  T* yr = y + row * n;
+  MomentsOp<C> op;
+  Moments<C> mo = op.Init();
+  for (int64_t j = start; j < n; j += stride) mo = op.Combine(mo, Moments<C>{C(1), ToC(xr[j]), C(0)});
+  mo = RowAllReduce<kWarp>(mo, op);
+  const C m = mo.mean;
+  const C r = static_cast<C>(1.0 / sqrt(static_cast<double>(mo.m2) / static_cast<double>(n) + eps));
+  if (start == 0) {
+    mean[row] = FromC<T>(m);
+    rstd[row] = FromC<T>(r);
+  }
+  for (int64_t j = start; j < n; j += stride) {
+    C v = (ToC(xr[j]) - m) * r;
+    if (w != nullptr) v *= ToC(w[j]);
+    if (b != nullptr) v += ToC(b[j]);
+    yr[j] = FromC<T>(v);
+  }
+}
+
+// grad_input = rstd * (gw - mean(gw) - xhat * mean(gw * xhat)), gw = g * w.
+template <typename T, bool kWarp>
+__global__ void __launch_bounds__(kBlock) LayerNormBackwardRows(const T* g, const T* x, const T* mean,
+                                                                const T* rstd, const T* w, T* gi, int64_t rows,
+                                                                int64_t n) {
+  using C = Compute<T>;
+  int64_t row;
+  int start, stride;
+  if (!RowOf<kWarp>(rows, &row, &start, &stride)) return;
+  const T* gr = g + row * n;
+  const T* xr = x + row * n;
+  T* out = gi + row * n;
+  const C m = ToC(mean[row]), r = ToC(rstd[row]);
+  Pair<C> s{C(0), C(0)};
+  for (int64_t j = start; j < n; j += stride) {
+    const C gw = ToC(gr[j]) * (w != nullptr ? ToC(w[j]) : C(1));
+    s.a += gw;
+    s.b += gw * ((ToC(xr[j]) - m) * r);
+  }
+  s = RowAllReduce<kWarp>(s, PairSumOp<C>());
+  const C am = s.a / static_cast<C>(n), bm = s.b / static_cast<C>(n);
+  for (int64_t j = start; j < n; j += stride) {
+    const C gw = ToC(gr[j]) * (w != nullptr ? ToC(w[j]) : C(1));
+    out[j] = FromC<T>(r * (gw - am - (ToC(xr[j]) - m) * r * bm));
+  }
+}
+
+// Partial column sums of g * xhat and g over a chunk of rows: partial[s][j].
+template <typename T>
+__global__ void LayerNormParamGrad(const T* g, const T* x, const T* mean, const T* rstd, int64_t rows, int64_t n,
+                                   int64_t chunk, double2* partial) {
+  using C = Compute<T>;
+  const int64_t j = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+  if (j >= n) return;
+  const int64_t begin = blockIdx.y * chunk, end = min(rows, begin + chunk);
+  C sw = C(0), sb = C(0);
+  for (int64_t i = begin; i < end; ++i) {
+    const C gv = ToC(g[i * n + j]);
+    sw += gv * ((ToC(x[i * n + j]) - ToC(mean[i])) * ToC(rstd[i]));
+    sb += gv;
+  }
+  partial[blockIdx.y * n + j] = make_double2(static_cast<double>(sw), static_cast<double>(sb));
+}
+
+template <typename T>
+__global__ void LayerNormParamFinalize(const double2* partial, int64_t splits, int64_t n, T* gw, T* gb) {
+  const int64_t j = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+  if (j >= n) return;
+  double sw = 0, sb = 0;
+  for (int64_t s = 0; s < splits; ++s) {
+    sw += partial[s * n + j].x;
+    sb += partial[s * n + j].y;
+  }
+  gw[j] = FromC<T>(static_cast<Compute<T>>(sw));
+  gb[j] = FromC<T>(static_cast<Compute<T>>(sb));
+}
+
+unsigned RowBlocks(int64_t rows, bool warp) {
+  return static_cast<unsigned>(warp ? (rows + kBlock / 32 - 1) / (kBlock / 32) : rows);
+}
+
+int64_t ParamGradSplits(int64_t rows, int64_t n) {
+  const int64_t col_blocks = (n + kBlock - 1) / kBlock;
+  const int64_t target = 4 * static_cast<int64_t>(NumSms());
+  int64_t splits = (target + col_blocks - 1) / col_blocks;
+  splits = std::min<int64_t>(splits, std::max<int64_t>(rows / 32, 1));
+  return std::max<int64_t>(std::min<int64_t>(splits, 65535), 1);
+}
+
+}  // namespace
+
+cudaError_t LaunchSoftmax(bool log, DT dtype, const void* x, void* y, int64_t outer, int64_t d, int64_t inner) {
+  if (outer * d * inner == 0) return cudaSuccess;
+  return VisitFloatDT(dtype, [&]<typename T>() {
+    const T* xp = static_cast<const T*>(x);
+    T* yp = static_cast<T*>(y);
+    if (inner == 1) {
+      const bool warp = d <= 1024;
+      const unsigned blocks = RowBlocks(outer, warp);
+      if (warp && log) SoftmaxRows<T, true, true><<<blocks, kBlock>>>(xp, yp, outer, d);
+      if (warp && !log) SoftmaxRows<T, false, true><<<blocks, kBlock>>>(xp, yp, outer, d);
+      if (!warp && log) SoftmaxRows<T, true, false><<<blocks, kBlock>>>(xp, yp, outer, d);
+      if (!warp && !log) SoftmaxRows<T, false, false><<<blocks, kBlock>>>(xp, yp, outer, d);
+    } else {
+      const unsigned blocks = static_cast<unsigned>((outer * inner + kBlock - 1) / kBlock);
+      if (log) {
+        SoftmaxCols<T, true><<<blocks, kBlock>>>(xp, yp, outer, d, inner);
+      } else {
+        SoftmaxCols<T, false><<<blocks, kBlock>>>(xp, yp, outer, d, inner);
+      }
+    }
+    return LastError();
+  });
+}
+
+cudaError_t LaunchSoftmaxBackward(bool log, DT dtype, const void* g, const void* y, void* gi, int64_t outer,
+                                  int64_t d, int64_t inner) {
+  if (outer * d * inner == 0) return cudaSuccess;
+  return VisitFloatDT(dtype, [&]<typename T>() {
+    const T* gp = static_cast<const T*>(g);
+    const T* yp = static_cast<const T*>(y);
+    T* op = static_cast<T*>(gi);
+    if (inner == 1) {
+      const bool warp = d <= 1024;
+      const unsigned blocks = RowBlocks(outer, warp);
+      if (warp && log) SoftmaxBackwardRows<T, true, true><<<blocks, kBlock>>>(gp, yp, op, outer, d);
+      if (warp && !log) SoftmaxBackwardRows<T, false, true><<<blocks, kBlock>>>(gp, yp, op, outer, d);
+      if (!warp && log) SoftmaxBackwardRows<T, true, false><<<blocks, kBlock>>>(gp, yp, op, outer, d);
+      if (!warp && !log) SoftmaxBackwardRows<T, false, false><<<blocks, kBlock>>>(gp, yp, op, outer, d);
+    } else {
+      const unsigned blocks = static_cast<unsigned>((outer * inner + kBlock - 1) / kBlock);
+      if (log) {
+        SoftmaxBackwardCols<T, true><<<blocks, kBlock>>>(gp, yp, op, outer, d, inner);
+      } else {
+        SoftmaxBackwardCols<T, false><<<blocks, kBlock>>>(gp, yp, op, outer, d, inner);
+      }
+    }
+    return LastError();
+  });
+}
+
+cudaError_t LaunchLayerNorm(DT dtype, const void* x, const void* w, const void* b, void* y, void* mean, void* rstd,
+                            int64_t rows, int64_t n, double eps) {
+  if (rows == 0) return cudaSuccess;
+  return VisitFloatDT(dtype, [&]<typename T>() {
+    const bool warp = n <= 1024;
+    auto* xp = static_cast<const T*>(x);
+    auto* wp = static_cast<const T*>(w);
+    auto* bp = static_cast<const T*>(b);
+    if (warp) {
+      LayerNormRows<T, true><<<RowBlocks(rows, true), kBlock>>>(xp, wp, bp, static_cast<T*>(y), static_cast<T*>(mean),
+                                                              static_cast<T*>(rstd), rows, n, eps);
+    } else {
+      LayerNormRows<T, false><<<RowBlocks(rows, false), kBlock>>>(
+          xp, wp, bp, static_cast<T*>(y), static_cast<T*>(mean), static_cast<T*>(rstd), rows, n, eps);
+    }
+    return LastError();
+  });
+}
+
+int64_t LayerNormBackwardWorkspaceBytes(int64_t rows, int64_t n) {
+  return ParamGradSplits(rows, n) * n * static_cast<int64_t>(sizeof(double2));
+}
+
+cudaError_t LaunchLayerNormBackward(DT dtype, const void* g, const void* x, const void* mean, const void* rstd,
+                                    const void* w, void* gi, void* gw, void* gb, int64_t rows, int64_t n,
+                                    void* workspace) {
+  return VisitFloatDT(dtype, [&]<typename T>() -> cudaError_t {
+    auto* gp = static_cast<const T*>(g);
+    auto* xp = static_cast<const T*>(x);
+    auto* mp = static_cast<const T*>(mean);
+    auto* rp = static_cast<const T*>(rstd);
+    if (rows > 0 && n > 0) {
+      if (n <= 1024) {
+        LayerNormBackwardRows<T, true><<<RowBlocks(rows, true), kBlock>>>(gp, xp, mp, rp, static_cast<const T*>(w),
+                                                                        static_cast<T*>(gi), rows, n);
+      } else {
+        LayerNormBackwardRows<T, false><<<RowBlocks(rows, false), kBlock>>>(
+            gp, xp, mp, rp, static_cast<const T*>(w), static_cast<T*>(gi), rows, n);
+      }
+      if (cudaError_t e = LastError(); e != cudaSuccess) return e;
+    }
+    if (n == 0) return cudaSuccess;
+    const int64_t splits = ParamGradSplits(rows, n);
+    const int64_t chunk = std::max<int64_t>((rows + splits - 1) / splits, 1);
+    auto* partial = static_cast<double2*>(workspace);
+    const dim3 grid(static_cast<unsigned>((n + kBlock - 1) / kBlock), static_cast<unsigned>(splits));
+    LayerNormParamGrad<T><<<grid, kBlock>>>(gp, xp, mp, rp, rows, n, chunk, partial);
+    if (cudaError_t e = LastError(); e != cudaSuccess) return e;
+    LayerNormParamFinalize<T><<<static_cast<unsigned>((n + kBlock - 1) / kBlock), kBlock>>>(
+        partial, splits, n, static_cast<T*>(gw), static_cast<T*>(gb));
+    return LastError();
+  });
+}
+
+}  // namespace aot::cuda
