@@ -45,7 +45,7 @@ class Verifier {
   absl::Status Run() {
     AOT_RETURN_IF_ERROR(IndexNodes());
     AOT_RETURN_IF_ERROR(CheckInputs());
-    AOT_RETURN_IF_ERROR(IndexUses());
+    if (options_.check_use_lists) AOT_RETURN_IF_ERROR(IndexUses());
     int64_t pos = 0;
     for (const Node* node : graph_.node_range()) {
       AOT_RETURN_IF_ERROR(CheckNode(*node, pos++));
@@ -246,7 +246,7 @@ class Verifier {
       } else if (v->index() < 0 || v->index() >= graph_.num_inputs() || graph_.input(v->index()) != v) {
         return NodeError(node, absl::StrCat("operand ", i, " (", v->name(), ") is not an input of this graph"));
       }
-      if (!listed_[slot_base_[pos] + i]) {
+      if (options_.check_use_lists && !listed_[slot_base_[pos] + i]) {
         return NodeInternal(node, absl::StrCat("operand ", i, "'s use is not linked into the use list of ",
                                                v->name()));
       }
@@ -314,7 +314,7 @@ class Verifier {
         return absl::InvalidArgumentError(
             absl::StrCat("output ", i, " (", v->name(), ") is not an input of this graph"));
       }
-      if (!claimed_outputs_[i]) {
+      if (options_.check_use_lists && !claimed_outputs_[i]) {
         return absl::InternalError(
             absl::StrCat("output ", i, " is not linked into the use list of ", v->name()));
       }

@@ -12,6 +12,9 @@ struct VerifyOptions {
   // each result with the stored metadata (strides and requires_grad are not
   // compared).
   bool check_metadata = true;
+  // Walk every value's use list and check it against the operand and output
+  // slots (the Graph API maintains them; this guards against bugs in it).
+  bool check_use_lists = true;
 };
 
 // Checks, for every node in program order:
