@@ -195,18 +195,24 @@ absl::Status Main(int argc, char** argv) {
       recent_count = 0;
     }
   }
-  // A greedy sample from the trained model.
+  // A sample from the trained model: each next character drawn from the
+  // softmax of the logits at temperature 0.8.
   model->Eval();
   aot::NoGradGuard no_grad;
   std::vector<int64_t> context(ids.begin(), ids.begin() + flags.block);
   std::string sample;
-  for (int i = 0; i < 120; ++i) {
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  for (int i = 0; i < 200; ++i) {
     Tensor x = aot::from_vector<int64_t>(
         std::vector<int64_t>(context.end() - flags.block, context.end()), {1, flags.block});
     Tensor logits = (*model)(x).select(1, flags.block - 1).select(0, 0);
-    AOT_ASSIGN_OR_RETURN(double next, logits.argmax(0).item());
+    AOT_ASSIGN_OR_RETURN(std::vector<double> p, aot::softmax(logits / 0.8, 0).ToVector<double>());
+    double u = uniform(rng);
+    size_t next = 0;
+    for (double acc = p[0]; acc < u && next + 1 < p.size(); acc += p[++next]) {
+    }
     context.push_back(static_cast<int64_t>(next));
-    sample += char_of[static_cast<size_t>(next)];
+    sample += char_of[next] == '\n' ? ' ' : char_of[next];
   }
   std::printf("sample: %s\n", sample.c_str());
   if (flags.steps >= 50 && !(last_loss < first_loss - 0.5)) {
