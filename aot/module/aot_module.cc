@@ -2,7 +2,6 @@
 
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "aot/base/status_macros.h"
 
@@ -38,16 +37,22 @@ TensorFn SlotSwappingFn(std::shared_ptr<Module> module, bool training) {
 absl::StatusOr<AotModule> aot_module(std::shared_ptr<Module> module, AotConfig config) {
   if (module == nullptr) return absl::InvalidArgumentError("aot_module: the module is null");
   AOT_RETURN_IF_ERROR(module->status());
-  config.num_params_buffers = static_cast<int>(module->NamedParameterAndBufferSlots().size());
+  const int num_params_buffers = static_cast<int>(module->NamedParameterAndBufferSlots().size());
+  config.num_params_buffers = num_params_buffers;
   AotConfig eval_config = config;
   eval_config.name = config.name + "_eval";
   AOT_ASSIGN_OR_RETURN(AotFunction train, aot_function(SlotSwappingFn(module, true), config));
   AOT_ASSIGN_OR_RETURN(AotFunction eval, aot_function(SlotSwappingFn(module, false), eval_config));
-  return AotModule(std::move(module), std::move(train), std::move(eval));
+  return AotModule(std::move(module), std::move(train), std::move(eval), num_params_buffers);
 }
 
 absl::StatusOr<std::vector<Tensor>> AotModule::operator()(const std::vector<Tensor>& inputs) const {
   std::vector<std::pair<std::string, Tensor*>> slots = module_->NamedParameterAndBufferSlots();
+  if (static_cast<int>(slots.size()) != num_params_buffers_) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "aot_module: the module has ", slots.size(), " parameters and buffers now, ", num_params_buffers_,
+        " when it was compiled; call aot_module again"));
+  }
   std::vector<Tensor> args;
   args.reserve(slots.size() + inputs.size());
   for (const auto& [name, slot] : slots) {
@@ -59,13 +64,7 @@ absl::StatusOr<std::vector<Tensor>> AotModule::operator()(const std::vector<Tens
   }
   for (const Tensor& t : inputs) args.push_back(t);
   const AotFunction& fn = module_->is_training() ? train_ : eval_;
-  absl::StatusOr<std::vector<Tensor>> out = fn(args);
-  if (!out.ok() && out.status().code() == absl::StatusCode::kInvalidArgument &&
-      absl::StrContains(out.status().message(), "it was first called with")) {
-    return absl::FailedPreconditionError(
-        "aot_module: the module's parameters or buffers changed since it was compiled; call aot_module again");
-  }
-  return out;
+  return fn(args);
 }
 
 absl::StatusOr<Tensor> AotModule::Forward(const Tensor& input) const {

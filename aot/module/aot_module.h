@@ -40,12 +40,16 @@ class AotModule {
 
  private:
   friend absl::StatusOr<AotModule> aot_module(std::shared_ptr<Module> module, AotConfig config);
-  AotModule(std::shared_ptr<Module> module, AotFunction train, AotFunction eval)
-      : module_(std::move(module)), train_(std::move(train)), eval_(std::move(eval)) {}
+  AotModule(std::shared_ptr<Module> module, AotFunction train, AotFunction eval, int num_params_buffers)
+      : module_(std::move(module)),
+        train_(std::move(train)),
+        eval_(std::move(eval)),
+        num_params_buffers_(num_params_buffers) {}
 
   std::shared_ptr<Module> module_;
   AotFunction train_;
   AotFunction eval_;
+  int num_params_buffers_;
 };
 
 // Compiles `module` (shared: the compiled module keeps it alive). `config`

@@ -81,6 +81,15 @@ TEST(AotModuleTest, TrainingStepsMatchEager) {
   EXPECT_EQ(compiled->num_compilations(), 2);
 }
 
+TEST(AotModuleTest, ChangedParameterSetIsAnError) {
+  auto net = SmallNet();
+  absl::StatusOr<AotModule> compiled = aot_module(net);
+  ASSERT_TRUE(compiled.ok());
+  net->Add(std::make_shared<Linear>(3, 2, /*bias=*/true, /*seed=*/3));
+  absl::StatusOr<Tensor> y = compiled->Forward(randn({2, 3, 5, 5}, 1));
+  EXPECT_EQ(y.status().code(), absl::StatusCode::kFailedPrecondition) << y.status();
+}
+
 TEST(AotModuleTest, NullModuleIsAnError) {
   EXPECT_EQ(aot_module(nullptr).status().code(), absl::StatusCode::kInvalidArgument);
 }
