@@ -1,10 +1,12 @@
-// CUDA backend benchmarks: elementwise, reductions, softmax, layer_norm and
-// matmul through aot's ops, beside references measured in the same run: a
-// device-to-device copy (the memory bandwidth ceiling) and cuBLAS called
-// directly on the same buffers (the matmul ceiling). Times are GPU times
-// between CUDA events around one eager op (launch and dispatch included),
-// reported as manual time; bytes count each input read once and each output
-// written once.
+// CUDA backend benchmarks: elementwise, reductions, softmax, layer_norm,
+// matmul, convolution, pooling and batch_norm through aot's ops, beside
+// references measured in the same run: a device-to-device copy (the memory
+// bandwidth ceiling) and cuBLAS called directly on the same buffers (the
+// matmul ceiling); and one training step (forward + backward) of a GPT-2
+// block in eager mode. Times are GPU times between CUDA events around one
+// eager op or step (launch and dispatch included), reported as manual time;
+// bytes count each input read once and each output written once.
+// bench/compare_torch.py times the same workloads in PyTorch.
 //
 //   bazel build --config=opt //bench:cuda_ops
 //   bazel-bin/bench/cuda_ops --benchmark_repetitions=10 --benchmark_report_aggregates_only=true
@@ -12,8 +14,11 @@
 #include <cstdlib>
 #include <vector>
 
+#include "aot/autodiff/engine.h"
 #include "aot/backends/cuda/cuda.h"
 #include "aot/backends/cuda/cuda_status.h"
+#include "aot/module/layers.h"
+#include "aot/module/models/gpt.h"
 #include "aot/tensor/ops.h"
 #include "aot/tensor/tensor.h"
 #include "benchmark/benchmark.h"
@@ -177,6 +182,82 @@ void BM_Matmul_Reference(benchmark::State& state) {
                                                  benchmark::Counter::kIsRate);
 }
 
+// conv2d forward, 3x3, padding 1, [n, c, hw, hw] -> [n, c, hw, hw].
+void BM_Conv2d(benchmark::State& state) {
+  AOT_NEED_GPU_(state);
+  const int64_t n = state.range(0), c = state.range(1), hw = state.range(2);
+  const DType dt = DTypeArg(state.range(3));
+  Tensor x = Rand({n, c, hw, hw}, dt), w = Rand({c, c, 3, 3}, dt);
+  Tensor y = conv2d(x, w, Tensor(), {1, 1}, {1, 1});
+  if (!y.ok()) {
+    state.SkipWithError(y.status().ToString().c_str());
+    return;
+  }
+  TimeGpu(state, [&] { benchmark::DoNotOptimize(conv2d(x, w, Tensor(), {1, 1}, {1, 1})); });
+  const double flops = 2.0 * n * c * hw * hw * c * 9;
+  state.counters["TFLOP/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * flops / 1e12, benchmark::Counter::kIsRate);
+}
+
+// batch_norm (training) and max_pool2d 3x3 stride 2 over [n, c, hw, hw].
+void BM_BatchNorm(benchmark::State& state) {
+  AOT_NEED_GPU_(state);
+  const int64_t n = state.range(0), c = state.range(1), hw = state.range(2);
+  Tensor x = Rand({n, c, hw, hw}, DType::kFloat32), w = Rand({c}, DType::kFloat32), b = Rand({c}, DType::kFloat32);
+  TimeGpu(state, [&] {
+    benchmark::DoNotOptimize(CallOp(ir::OpKind::kBatchNorm, {x, w, b, Tensor(), Tensor()},
+                                    {{"training", true}, {"momentum", 0.1}, {"eps", 1e-5}}));
+  });
+  state.SetBytesProcessed(state.iterations() * n * c * hw * hw * 2 * 4);
+}
+
+void BM_MaxPool2d(benchmark::State& state) {
+  AOT_NEED_GPU_(state);
+  const int64_t n = state.range(0), c = state.range(1), hw = state.range(2);
+  Tensor x = Rand({n, c, hw, hw}, DType::kFloat32);
+  TimeGpu(state, [&] {
+    benchmark::DoNotOptimize(CallOp(ir::OpKind::kMaxPool2dWithIndices, {x},
+                                    {{"kernel_size", std::vector<int64_t>{3, 3}},
+                                     {"stride", std::vector<int64_t>{2, 2}},
+                                     {"padding", std::vector<int64_t>{1, 1}}}));
+  });
+  state.SetBytesProcessed(state.iterations() * n * c * hw * hw * 4 * 3 / 2);
+}
+
+// One GPT-2 block (d = 768, 12 heads, GELU tanh, dropout 0), float32, on
+// [B, T, d]: forward, y.sum(), backward into the parameters and x, grads
+// cleared (set undefined, as PyTorch's zero_grad) every step.
+void BM_Gpt2Block(benchmark::State& state) {
+  AOT_NEED_GPU_(state);
+  const int64_t b = state.range(0), t = state.range(1);
+  models::GPTConfig config{.vocab_size = 50257, .block_size = 1024, .n_layer = 12, .n_head = 12, .n_embd = 768};
+  SeedSequence seeds(0);
+  auto block = std::make_shared<models::Block>(config, seeds);
+  if (absl::Status s = block->To(kGpu); !s.ok()) {
+    state.SkipWithError(s.ToString().c_str());
+    return;
+  }
+  block->Train();
+  Tensor x = Rand({b, t, config.n_embd}, DType::kFloat32).set_requires_grad(true);
+  auto step = [&] {
+    Tensor y = (*block)(x);
+    absl::Status s = y.sum().backward();
+    block->ZeroGrad();
+    x.set_grad(Tensor());
+    return s;
+  };
+  if (absl::Status s = step(); !s.ok()) {
+    state.SkipWithError(s.ToString().c_str());
+    return;
+  }
+  TimeGpu(state, [&] { benchmark::DoNotOptimize(step()); });
+  // 6 * params * tokens for the dense layers, plus the attention products.
+  const double params = 12.0 * config.n_embd * config.n_embd;
+  const double flops = 6.0 * params * b * t + 3.0 * 4.0 * b * t * t * config.n_embd;
+  state.counters["TFLOP/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * flops / 1e12, benchmark::Counter::kIsRate);
+}
+
 constexpr int64_t kN = 1 << 26;  // 64M elements: 256 MB of float.
 
 BENCHMARK(BM_Copy_Reference)->Arg(kN)->UseManualTime();
@@ -196,6 +277,10 @@ BENCHMARK(BM_Softmax)->Args({65536, 1024, 0})->Args({65536, 1024, 1})->Args({204
 BENCHMARK(BM_LayerNorm)->Args({65536, 1024, 0})->Args({65536, 1024, 1})->UseManualTime();
 BENCHMARK(BM_Matmul_Aot)->Args({4096, 0})->Args({8192, 1})->UseManualTime();
 BENCHMARK(BM_Matmul_Reference)->Args({4096, 0})->Args({8192, 1})->UseManualTime();
+BENCHMARK(BM_Conv2d)->Args({32, 64, 56, 0})->Args({32, 64, 56, 1})->UseManualTime();
+BENCHMARK(BM_BatchNorm)->Args({32, 64, 56})->UseManualTime();
+BENCHMARK(BM_MaxPool2d)->Args({32, 64, 112})->UseManualTime();
+BENCHMARK(BM_Gpt2Block)->Args({8, 1024})->UseManualTime()->Iterations(20);
 
 }  // namespace
 }  // namespace aot

@@ -199,6 +199,11 @@ std::vector<Case> Cases() {
   add({"softmax", {N({64, 100})}, F([](const Tensors& in) { return in[0].softmax(-1); })});
   add({"softmax_long", {N({4, 5000})}, F([](const Tensors& in) { return in[0].softmax(1); })});
   add({"softmax_dim0", {N({50, 7})}, F([](const Tensors& in) { return in[0].softmax(0); })});
+  add({"softmax_masked", {N({40, 1024}), B({40, 1024})},
+       F([](const Tensors& in) { return in[0].masked_fill(in[1], -INFINITY).softmax(-1); })});
+  add({"log_softmax_1000", {N({33, 1000})}, F([](const Tensors& in) { return in[0].log_softmax(-1); })});
+  add({"layer_norm_768", {N({50, 768}), N({768}), N({768})},
+       OpN(K::kLayerNorm, {{"normalized_shape", std::vector<int64_t>{768}}}), 2});
   add({"log_softmax", {N({64, 2000})}, F([](const Tensors& in) { return in[0].log_softmax(-1); })});
   add({"softmax_backward", {N({32, 50}), N({32, 50})}, Op1(K::kSoftmaxBackward, {{"dim", int64_t{-1}}})});
   add({"log_softmax_backward", {N({20, 3000}), N({20, 3000})},
@@ -258,6 +263,67 @@ std::vector<Case> Cases() {
   add({"nll_loss_backward", {N({}), N({16, 10}), I({16}, 10)}, Op1(K::kNllLossBackward), 4});
   add({"mse_loss", {N({20, 30}), N({20, 30})}, Op1(K::kMseLoss), 4});
   add({"mse_loss_backward", {N({}), N({20, 30}), N({20, 30})}, Op1(K::kMseLossBackward), 4});
+  // Convolution (cuDNN), pooling and batch_norm.
+  using V = std::vector<int64_t>;
+  add({"conv2d", {N({2, 4, 9, 9}), N({6, 4, 3, 3}), N({6})}, Op1(K::kConv2d, {{"padding", V{1, 1}}}), 8});
+  add({"conv2d_strided_groups", {N({2, 4, 10, 11}), N({6, 2, 3, 2})},
+       Op1(K::kConv2d, {{"stride", V{2, 1}}, {"padding", V{1, 0}}, {"dilation", V{1, 2}}, {"groups", int64_t{2}}}), 8});
+  add({"conv2d_backward_input", {N({2, 6, 9, 9}), N({6, 4, 3, 3})},
+       Op1(K::kConv2dBackwardInput, {{"input_size", V{2, 4, 9, 9}}, {"padding", V{1, 1}}}), 8});
+  add({"conv2d_backward_input_strided", {N({2, 6, 5, 5}), N({6, 2, 3, 3})},
+       Op1(K::kConv2dBackwardInput,
+           {{"input_size", V{2, 4, 10, 10}}, {"stride", V{2, 2}}, {"padding", V{1, 1}}, {"groups", int64_t{2}}}), 8});
+  add({"conv2d_backward_weight", {N({2, 6, 9, 9}), N({2, 4, 9, 9})},
+       Op1(K::kConv2dBackwardWeight, {{"weight_size", V{6, 4, 3, 3}}, {"padding", V{1, 1}}}), 32});
+  add({"conv2d_backward_weight_groups", {N({2, 6, 5, 5}), N({2, 4, 10, 10})},
+       Op1(K::kConv2dBackwardWeight,
+           {{"weight_size", V{6, 2, 3, 3}}, {"stride", V{2, 2}}, {"padding", V{1, 1}}, {"groups", int64_t{2}}}), 32});
+  add({"max_pool2d", {N({2, 3, 9, 9})},
+       OpN(K::kMaxPool2dWithIndices, {{"kernel_size", V{3, 3}}, {"stride", V{2, 2}}, {"padding", V{1, 1}}})});
+  add({"max_pool2d_ceil_dilation", {N({1, 2, 10, 11})},
+       OpN(K::kMaxPool2dWithIndices,
+           {{"kernel_size", V{3, 2}}, {"stride", V{2, 2}}, {"dilation", V{2, 1}}, {"ceil_mode", true}})});
+  add({"max_pool2d_backward", {N({2, 3, 5, 5}), N({2, 3, 9, 9})}, [](const Tensors& in, Device, DType) {
+         ir::AttrList attrs = {{"kernel_size", V{3, 3}}, {"stride", V{2, 2}}, {"padding", V{1, 1}}};
+         Tensors fwd = CallOp(OpKind::kMaxPool2dWithIndices, {in[1]}, attrs);
+         return Tensors{CallOp1(OpKind::kMaxPool2dWithIndicesBackward, {in[0], in[1], fwd[1]}, attrs)};
+       }});
+  add({"avg_pool2d", {N({2, 3, 9, 9})},
+       Op1(K::kAvgPool2d, {{"kernel_size", V{3, 3}}, {"stride", V{2, 2}}, {"padding", V{1, 1}}, {"ceil_mode", true},
+                           {"count_include_pad", false}})});
+  add({"avg_pool2d_divisor", {N({2, 3, 8, 8})},
+       Op1(K::kAvgPool2d, {{"kernel_size", V{2, 2}}, {"divisor_override", int64_t{3}}})});
+  add({"avg_pool2d_backward", {N({2, 3, 5, 5}), N({2, 3, 9, 9})},
+       Op1(K::kAvgPool2dBackward, {{"kernel_size", V{3, 3}}, {"stride", V{2, 2}}, {"padding", V{1, 1}},
+                                   {"ceil_mode", true}, {"count_include_pad", false}})});
+  add({"avg_pool2d_backward_include_pad", {N({1, 2, 4, 4}), N({1, 2, 8, 8})},
+       Op1(K::kAvgPool2dBackward, {{"kernel_size", V{3, 3}}, {"stride", V{2, 2}}, {"padding", V{1, 1}}})});
+  add({"adaptive_avg_pool2d", {N({2, 3, 10, 7})}, Op1(K::kAdaptiveAvgPool2d, {{"output_size", V{3, 4}}})});
+  add({"adaptive_avg_pool2d_backward", {N({2, 3, 3, 4}), N({2, 3, 10, 7})}, Op1(K::kAdaptiveAvgPool2dBackward)});
+  const ir::AttrList bn_train = {{"training", true}, {"momentum", 0.1}, {"eps", 1e-5}};
+  const ir::AttrList bn_eval = {{"training", false}, {"momentum", 0.1}, {"eps", 1e-5}};
+  add({"batch_norm", {N({4, 3, 5, 5}), N({3}), N({3}), N({3}), P({3})}, OpN(K::kBatchNorm, bn_train), 8});
+  add({"batch_norm_no_affine_2d", {N({16, 7})}, OpN(K::kBatchNorm, bn_train), 8});
+  add({"batch_norm_split", {N({8, 3, 32, 32}), N({3}), N({3})}, OpN(K::kBatchNorm, bn_train), 16});
+  add({"batch_norm_backward_split", {N({8, 3, 32, 32}), N({8, 3, 32, 32})}, [](const Tensors& in, Device, DType) {
+         return CallOp(OpKind::kBatchNormBackward, {in[0], in[1], Tensor(), Tensor(), Tensor(), Tensor(), Tensor()},
+                       {{"training", true}, {"eps", 1e-5}});
+       }, 64});
+  add({"batch_norm_eval", {N({4, 3, 5, 5}), N({3}), N({3}), N({3}), P({3})}, OpN(K::kBatchNorm, bn_eval), 8});
+  add({"batch_norm_backward", {N({4, 3, 5, 5}), N({4, 3, 5, 5}), N({3})}, [bn_train](const Tensors& in, Device, DType) {
+         Tensors fwd = CallOp(OpKind::kBatchNorm, {in[1], in[2], Tensor(), Tensor(), Tensor()}, bn_train);
+         return CallOp(OpKind::kBatchNormBackward, {in[0], in[1], in[2], Tensor(), Tensor(), fwd[1], fwd[2]},
+                       {{"training", true}, {"eps", 1e-5}});
+       }, 16});
+  add({"batch_norm_backward_recompute", {N({8, 5}), N({8, 5})}, [](const Tensors& in, Device, DType) {
+         return CallOp(OpKind::kBatchNormBackward, {in[0], in[1], Tensor(), Tensor(), Tensor(), Tensor(), Tensor()},
+                       {{"training", true}, {"eps", 1e-5}});
+       }, 16});
+  add({"batch_norm_backward_eval", {N({4, 3, 5, 5}), N({4, 3, 5, 5}), N({3}), N({3}), P({3})},
+       [](const Tensors& in, Device, DType) {
+         return CallOp(OpKind::kBatchNormBackward, {in[0], in[1], in[2], in[3], in[4], Tensor(), Tensor()},
+                       {{"training", false}, {"eps", 1e-5}});
+       }, 16});
   // Creation and random numbers (the same Philox streams as the CPU).
   add({"creation", {}, [](const Tensors&, Device d, DType t) {
          TensorOptions o{t, d};

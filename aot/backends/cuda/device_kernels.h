@@ -183,6 +183,58 @@ cudaError_t LaunchGather(DT dtype, const void* x, const int64_t* index, void* ou
 cudaError_t LaunchScatterAdd(DT dtype, void* out, const int64_t* index, const void* src, const GatherArgs& a,
                              int* bad);
 
+// --- Pooling and batch_norm (pool.cu); floating dtypes, contiguous --------------
+
+// The window geometry of a 2-D pooling over `planes` contiguous [h, w] planes
+// (NCHW: planes = N * C) giving [oh, ow] planes, as
+// aot/backends/cpu/pool_kernels.cc computes it.
+struct PoolArgs {
+  int64_t planes = 0, h = 0, w = 0, oh = 0, ow = 0;
+  int64_t kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0, dh = 1, dw = 1;
+  bool count_include_pad = true;
+  int64_t divisor_override = 0;  // 0: none.
+};
+
+// y = the maximum of each window (NaN wins, padding is -inf) and ind = its
+// flat index iy * w + ix within the plane.
+cudaError_t LaunchMaxPool2d(DT dtype, const void* x, void* y, int64_t* ind, const PoolArgs& a);
+// gi[i] = the sum of g over the outputs whose index is i, in output order
+// (a gather per input element: deterministic). Indices outside the plane
+// add nothing.
+cudaError_t LaunchMaxPool2dBackward(DT dtype, const void* g, const int64_t* ind, void* gi, const PoolArgs& a);
+// Average pooling and its backward (count_include_pad, divisor_override).
+cudaError_t LaunchAvgPool2d(DT dtype, const void* x, void* y, const PoolArgs& a);
+cudaError_t LaunchAvgPool2dBackward(DT dtype, const void* g, void* gi, const PoolArgs& a);
+// Adaptive average pooling (only planes, h, w, oh, ow are read).
+cudaError_t LaunchAdaptiveAvgPool2d(DT dtype, const void* x, void* y, const PoolArgs& a);
+cudaError_t LaunchAdaptiveAvgPool2dBackward(DT dtype, const void* g, void* gi, const PoolArgs& a);
+
+// batch_norm over x viewed as [n, c, s] of `dtype`. Per-channel arrays are of
+// the compute type (float for f32, f16, bf16; double for f64); w, b,
+// running_mean and running_var may be null (training; weight 1, bias 0).
+// Writes y (dtype), save_mean, save_invstd, new_rm and new_rv. `workspace`
+// holds BatchNormWorkspaceBytes (forward and backward).
+struct BatchNormArgs {
+  int64_t n = 0, c = 0, s = 0;
+  bool training = true;
+  double momentum = 0.1, eps = 1e-5;
+};
+int64_t BatchNormWorkspaceBytes(DT dtype, const BatchNormArgs& a);
+cudaError_t LaunchBatchNorm(DT dtype, const void* x, const void* w, const void* b, const void* running_mean,
+                            const void* running_var, void* y, void* save_mean, void* save_invstd, void* new_rm,
+                            void* new_rv, const BatchNormArgs& a, void* workspace);
+// Where batch_norm_backward takes the statistics that normalised x from.
+enum class BnStats : int {
+  kSaved,      // stat_mean, stat_b = save_mean, save_invstd.
+  kRunning,    // stat_mean, stat_b = running_mean, running_var (+ eps).
+  kRecompute,  // The batch statistics of x.
+};
+// gi (dtype), gw and gb (compute type) of batch_norm; `workspace` holds
+// BatchNormWorkspaceBytes.
+cudaError_t LaunchBatchNormBackward(DT dtype, const void* g, const void* x, const void* w, BnStats stats,
+                                    const void* stat_mean, const void* stat_b, void* gi, void* gw, void* gb,
+                                    const BatchNormArgs& a, void* workspace);
+
 // True if atomic adds (scatter_add, index_add) exist for `dtype`.
 inline bool HasAtomicAdd(DT dtype) { return dtype != DT::kBool && dtype != DT::kU8; }
 

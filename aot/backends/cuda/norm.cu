@@ -7,7 +7,8 @@
 // have at most 1024 elements, else a block of 256 threads per row; each
 // thread walks the row with a stride, the row's statistics are combined
 // across the warp/block, and a second walk writes the output (the row is
-// then in L1/L2). Softmax over another dim: a thread per column, so a warp
+// then in L1/L2). layer_norm's warp rows are held in registers instead (one
+// read; the variance from the centred values). Softmax over another dim: a thread per column, so a warp
 // reads consecutive elements.
 #include <cmath>
 #include <cstdint>
@@ -279,6 +280,68 @@ __global__ void LayerNormParamFinalize(const double2* partial, int64_t splits, i
   gb[j] = FromC<T>(static_cast<Compute<T>>(sb));
 }
 
+// layer_norm rows of at most kCachedMax elements: a warp per row holds the
+// row in registers (element lane + 32 * i in slot i), so the input is read
+// once and the variance comes from the centred values. (The same scheme
+// measured slower than SoftmaxRows for softmax on an H100: 0.38 against
+// 0.36 ms for f32[65536, 1024], 0.33 against 0.21 ms for bf16.)
+constexpr int kCachedPer = 32;
+constexpr int64_t kCachedMax = 32 * kCachedPer;
+
+template <typename C>
+__device__ __forceinline__ C ShflXor(C v, int off) {
+  return __shfl_xor_sync(0xffffffffu, v, off);
+}
+
+template <typename C>
+__device__ __forceinline__ C WarpAllSum(C v) {
+#pragma unroll
+  for (int off = 16; off > 0; off >>= 1) v += ShflXor(v, off);
+  return v;
+}
+
+template <typename T>
+__global__ void __launch_bounds__(kBlock) LayerNormRowsCached(const T* x, const T* w, const T* b, T* y, T* mean,
+                                                              T* rstd, int64_t rows, int n, double eps) {
+  using C = Compute<T>;
+  const int64_t row = blockIdx.x * static_cast<int64_t>(kBlock / 32) + (threadIdx.x >> 5);
+  if (row >= rows) return;
+  const int lane = threadIdx.x & 31;
+  const T* xr = x + row * n;
+  T* yr = y + row * n;
+  C v[kCachedPer];
+  C s = C(0);
+#pragma unroll
+  for (int i = 0; i < kCachedPer; ++i) {
+    const int j = lane + 32 * i;
+    v[i] = j < n ? ToC(xr[j]) : C(0);
+    s += v[i];
+  }
+  const C m = WarpAllSum(s) / static_cast<C>(n);
+  C d2 = C(0);
+#pragma unroll
+  for (int i = 0; i < kCachedPer; ++i) {
+    const C d = lane + 32 * i < n ? v[i] - m : C(0);
+    d2 += d * d;
+  }
+  d2 = WarpAllSum(d2);
+  const C r = static_cast<C>(1.0 / sqrt(static_cast<double>(d2) / static_cast<double>(n) + eps));
+  if (lane == 0) {
+    mean[row] = FromC<T>(m);
+    rstd[row] = FromC<T>(r);
+  }
+#pragma unroll
+  for (int i = 0; i < kCachedPer; ++i) {
+    const int j = lane + 32 * i;
+    if (j < n) {
+      C o = (v[i] - m) * r;
+      if (w != nullptr) o *= ToC(w[j]);
+      if (b != nullptr) o += ToC(b[j]);
+      yr[j] = FromC<T>(o);
+    }
+  }
+}
+
 unsigned RowBlocks(int64_t rows, bool warp) {
   return static_cast<unsigned>(warp ? (rows + kBlock / 32 - 1) / (kBlock / 32) : rows);
 }
@@ -347,13 +410,13 @@ cudaError_t LaunchLayerNorm(DT dtype, const void* x, const void* w, const void* 
                             int64_t rows, int64_t n, double eps) {
   if (rows == 0) return cudaSuccess;
   return VisitFloatDT(dtype, [&]<typename T>() {
-    const bool warp = n <= 1024;
+    const bool warp = n <= kCachedMax;
     auto* xp = static_cast<const T*>(x);
     auto* wp = static_cast<const T*>(w);
     auto* bp = static_cast<const T*>(b);
     if (warp) {
-      LayerNormRows<T, true><<<RowBlocks(rows, true), kBlock>>>(xp, wp, bp, static_cast<T*>(y), static_cast<T*>(mean),
-                                                              static_cast<T*>(rstd), rows, n, eps);
+      LayerNormRowsCached<T><<<RowBlocks(rows, true), kBlock>>>(xp, wp, bp, static_cast<T*>(y), static_cast<T*>(mean),
+                                                              static_cast<T*>(rstd), rows, static_cast<int>(n), eps);
     } else {
       LayerNormRows<T, false><<<RowBlocks(rows, false), kBlock>>>(
           xp, wp, bp, static_cast<T*>(y), static_cast<T*>(mean), static_cast<T*>(rstd), rows, n, eps);

@@ -1,0 +1,414 @@
+// CUDA kernels of 2-D convolution (conv2d, conv2d_backward_input,
+// conv2d_backward_weight; NCHW activations, OIHW weights) through cuDNN's
+// convolution API (cudnnConvolutionForward / BackwardData / BackwardFilter).
+//
+// Note [cuDNN convolution]
+// Each call describes its operands with 4-D descriptors (dense NCHW, groups
+// through cudnnSetConvolutionGroupCount). For f32 and f64 the first call of a
+// geometry times cuDNN's algorithms (cudnnFind*Algorithm, as PyTorch's
+// cudnn.benchmark = True); for f16 and bf16 it takes cudnnGet*Algorithm_v7's
+// heuristic ranking (also the fallback if timing fails): on an H100, for
+// f32[32, 64, 56, 56] * [64, 64, 3, 3], timing chose an algorithm taking
+// 0.18 ms against the heuristic's 0.33, while for bf16 it chose one taking
+// 0.20 ms against the heuristic's 0.15. The first algorithm of the ranking
+// that succeeds with a workspace of at most kMaxWorkspace is kept, cached per
+// geometry and dtype.
+// Workspaces come from the caching allocator. float32 runs with
+// CUDNN_FMA_MATH (no TF32, as the matrix products) unless SetAllowTf32(true);
+// f16 and bf16 accumulate in float (tensor cores); f64 in double. The bias of
+// conv2d is added by the elementwise engine. cuDNN is linked dynamically
+// (libcudnn.so.9 from the toolkit's lib64 through the rpath, or the system
+// library path); the legacy API used here is in every cuDNN 9.
+#if !__has_include("cudnn.h")
+#error "conv_kernels.cc needs cuDNN 9: no cudnn.h in the CUDA toolkit's include/ (see docs/building.md)"
+#endif
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "aot/backends/cuda/cuda.h"
+#include "aot/backends/cuda/cuda_status.h"
+#include "aot/backends/cuda/cuda_utils.h"
+#include "aot/backends/cuda/device_kernels.h"
+#include "aot/base/status_macros.h"
+#include "aot/tensor/dispatcher.h"
+#include "cudnn.h"
+
+namespace aot::cuda {
+namespace {
+
+constexpr size_t kMaxWorkspace = size_t{1} << 30;
+
+const std::string& Name(const OpCall& call) { return call.op->name(); }
+
+absl::Status CudnnStatus(cudnnStatus_t s, absl::string_view what) {
+  if (s == CUDNN_STATUS_SUCCESS) return absl::OkStatus();
+  std::string message = absl::StrCat(what, ": cuDNN error ", cudnnGetErrorString(s));
+  if (s == CUDNN_STATUS_ALLOC_FAILED) return absl::ResourceExhaustedError(message);
+  if (s == CUDNN_STATUS_NOT_SUPPORTED) return absl::UnimplementedError(message);
+  if (s == CUDNN_STATUS_BAD_PARAM) return absl::InvalidArgumentError(message);
+  return absl::InternalError(message);
+}
+
+absl::StatusOr<cudnnHandle_t> CudnnHandle(int device) {
+  static std::mutex mu;
+  static cudnnHandle_t handles[64] = {};
+  if (device < 0 || device >= 64) return absl::InvalidArgumentError(absl::StrCat("cuda:", device));
+  std::lock_guard<std::mutex> lock(mu);
+  if (handles[device] == nullptr) {
+    cudnnHandle_t h = nullptr;
+    AOT_RETURN_IF_ERROR(CudnnStatus(cudnnCreate(&h), "cudnnCreate"));
+    handles[device] = h;
+  }
+  return handles[device];
+}
+
+// Everything that determines a convolution's shapes (as the CPU kernel's).
+struct ConvGeometry {
+  int64_t n = 0, c = 0, h = 0, w = 0;
+  int64_t oc = 0, kh = 0, kw = 0;
+  int64_t oh = 0, ow = 0;
+  int64_t sh = 1, sw = 1, ph = 0, pw = 0, dh = 1, dw = 1, groups = 1;
+};
+
+int64_t OutSize(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d) {
+  int64_t numer = in + 2 * p - d * (k - 1) - 1;
+  return numer < 0 ? 0 : numer / s + 1;
+}
+
+absl::StatusOr<std::pair<int64_t, int64_t>> AttrPair(const OpCall& call, const char* name, int64_t dflt) {
+  const std::vector<int64_t>& v = call.attr(name).ints();
+  if (v.empty()) return std::make_pair(dflt, dflt);
+  if (v.size() == 1) return std::make_pair(v[0], v[0]);
+  if (v.size() == 2) return std::make_pair(v[0], v[1]);
+  return absl::InvalidArgumentError(
+      absl::StrCat(Name(call), ": '", name, "' must have 1 or 2 elements, got [", absl::StrJoin(v, ","), "]"));
+}
+
+absl::StatusOr<ConvGeometry> Geometry(const OpCall& call, absl::Span<const int64_t> input,
+                                      absl::Span<const int64_t> weight) {
+  const std::string& op = Name(call);
+  if (input.size() != 4 || weight.size() != 4) {
+    return absl::InvalidArgumentError(absl::StrCat(op, ": input [", absl::StrJoin(input, ","), "] and weight [",
+                                                   absl::StrJoin(weight, ","), "] must have 4 dimensions"));
+  }
+  ConvGeometry g;
+  g.n = input[0], g.c = input[1], g.h = input[2], g.w = input[3];
+  g.oc = weight[0], g.kh = weight[2], g.kw = weight[3];
+  AOT_ASSIGN_OR_RETURN(auto stride, AttrPair(call, "stride", 1));
+  AOT_ASSIGN_OR_RETURN(auto pad, AttrPair(call, "padding", 0));
+  AOT_ASSIGN_OR_RETURN(auto dil, AttrPair(call, "dilation", 1));
+  std::tie(g.sh, g.sw) = stride;
+  std::tie(g.ph, g.pw) = pad;
+  std::tie(g.dh, g.dw) = dil;
+  g.groups = call.attr("groups").i();
+  for (int64_t s : input) {
+    if (s < 0) return absl::InvalidArgumentError(absl::StrCat(op, ": negative size in [", absl::StrJoin(input, ","), "]"));
+  }
+  for (int64_t s : weight) {
+    if (s < 0) return absl::InvalidArgumentError(absl::StrCat(op, ": negative size in [", absl::StrJoin(weight, ","), "]"));
+  }
+  if (g.sh <= 0 || g.sw <= 0 || g.dh <= 0 || g.dw <= 0 || g.ph < 0 || g.pw < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(op, ": stride and dilation must be positive, padding non-negative"));
+  }
+  if (g.groups <= 0 || g.c % g.groups != 0 || g.oc % g.groups != 0 || weight[1] * g.groups != g.c) {
+    return absl::InvalidArgumentError(absl::StrCat(op, ": input with ", g.c, " channels and weight [",
+                                                   absl::StrJoin(weight, ","), "] do not match groups=", g.groups));
+  }
+  g.oh = OutSize(g.h, g.kh, g.sh, g.ph, g.dh);
+  g.ow = OutSize(g.w, g.kw, g.sw, g.pw, g.dw);
+  if (g.oh <= 0 || g.ow <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(op, ": kernel [", absl::StrJoin(weight, ","),
+                                                   "] is larger than the padded input [", absl::StrJoin(input, ","),
+                                                   "]"));
+  }
+  return g;
+}
+
+absl::Status CheckGradOutput(const OpCall& call, const Tensor& grad, const ConvGeometry& g) {
+  std::vector<int64_t> want = {g.n, g.oc, g.oh, g.ow};
+  if (std::vector<int64_t>(grad.sizes().begin(), grad.sizes().end()) != want) {
+    return absl::InvalidArgumentError(absl::StrCat(Name(call), ": grad_output ", grad.meta().ToString(),
+                                                   " must have the convolution's output shape [",
+                                                   absl::StrJoin(want, ","), "]"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckFloatPair(const OpCall& call, const Tensor& a, const Tensor& b) {
+  if (a.dtype() != b.dtype() || !ir::IsFloating(a.dtype())) {
+    return absl::InvalidArgumentError(absl::StrCat(Name(call), ": expected two tensors of one floating dtype, got ",
+                                                   a.meta().ToString(), " and ", b.meta().ToString()));
+  }
+  return absl::OkStatus();
+}
+
+cudnnDataType_t CudnnType(DType d) {
+  switch (d) {
+    case DType::kFloat64:
+      return CUDNN_DATA_DOUBLE;
+    case DType::kFloat16:
+      return CUDNN_DATA_HALF;
+    case DType::kBFloat16:
+      return CUDNN_DATA_BFLOAT16;
+    default:
+      return CUDNN_DATA_FLOAT;
+  }
+}
+
+enum class Dir { kForward, kBackwardData, kBackwardFilter };
+
+// The descriptors of one convolution (destroyed with it).
+class ConvDescriptors {
+ public:
+  ConvDescriptors() = default;
+  ConvDescriptors(const ConvDescriptors&) = delete;
+  ConvDescriptors& operator=(const ConvDescriptors&) = delete;
+  ~ConvDescriptors() {
+    if (x_ != nullptr) cudnnDestroyTensorDescriptor(x_);
+    if (y_ != nullptr) cudnnDestroyTensorDescriptor(y_);
+    if (w_ != nullptr) cudnnDestroyFilterDescriptor(w_);
+    if (conv_ != nullptr) cudnnDestroyConvolutionDescriptor(conv_);
+  }
+
+  absl::Status Init(const ConvGeometry& g, DType dtype, const std::string& op) {
+    if (g.n * g.c * g.h * g.w > INT32_MAX || g.n * g.oc * g.oh * g.ow > INT32_MAX) {
+      return absl::UnimplementedError(absl::StrCat(op, ": tensors of 2^31 elements or more are not supported on CUDA"));
+    }
+    const cudnnDataType_t t = CudnnType(dtype);
+    const auto i = [](int64_t v) { return static_cast<int>(v); };
+    AOT_RETURN_IF_ERROR(CudnnStatus(cudnnCreateTensorDescriptor(&x_), op));
+    AOT_RETURN_IF_ERROR(CudnnStatus(cudnnCreateTensorDescriptor(&y_), op));
+    AOT_RETURN_IF_ERROR(CudnnStatus(cudnnCreateFilterDescriptor(&w_), op));
+    AOT_RETURN_IF_ERROR(CudnnStatus(cudnnCreateConvolutionDescriptor(&conv_), op));
+    AOT_RETURN_IF_ERROR(
+        CudnnStatus(cudnnSetTensor4dDescriptor(x_, CUDNN_TENSOR_NCHW, t, i(g.n), i(g.c), i(g.h), i(g.w)), op));
+    AOT_RETURN_IF_ERROR(
+        CudnnStatus(cudnnSetTensor4dDescriptor(y_, CUDNN_TENSOR_NCHW, t, i(g.n), i(g.oc), i(g.oh), i(g.ow)), op));
+    AOT_RETURN_IF_ERROR(CudnnStatus(
+        cudnnSetFilter4dDescriptor(w_, t, CUDNN_TENSOR_NCHW, i(g.oc), i(g.c / g.groups), i(g.kh), i(g.kw)), op));
+    const cudnnDataType_t compute = dtype == DType::kFloat64 ? CUDNN_DATA_DOUBLE : CUDNN_DATA_FLOAT;
+    AOT_RETURN_IF_ERROR(CudnnStatus(cudnnSetConvolution2dDescriptor(conv_, i(g.ph), i(g.pw), i(g.sh), i(g.sw),
+                                                                    i(g.dh), i(g.dw), CUDNN_CROSS_CORRELATION,
+                                                                    compute),
+                                    op));
+    AOT_RETURN_IF_ERROR(CudnnStatus(cudnnSetConvolutionGroupCount(conv_, i(g.groups)), op));
+    cudnnMathType_t math = CUDNN_DEFAULT_MATH;
+    if (dtype == DType::kFloat32) {
+      math = AllowTf32() ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH;
+    } else if (dtype == DType::kFloat16 || dtype == DType::kBFloat16) {
+      math = CUDNN_TENSOR_OP_MATH;
+    }
+    AOT_RETURN_IF_ERROR(CudnnStatus(cudnnSetConvolutionMathType(conv_, math), op));
+    return absl::OkStatus();
+  }
+
+  cudnnTensorDescriptor_t x_ = nullptr, y_ = nullptr;
+  cudnnFilterDescriptor_t w_ = nullptr;
+  cudnnConvolutionDescriptor_t conv_ = nullptr;
+};
+
+// The algorithm chosen per (direction, device, dtype, tf32, geometry), and
+// its workspace size. See Note [cuDNN convolution].
+using AlgoKey = std::tuple<int, int, int, bool, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
+                           int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t>;
+struct Algo {
+  int algo = 0;
+  size_t workspace = 0;
+  cudnnMathType_t math = CUDNN_DEFAULT_MATH;
+};
+
+std::mutex& AlgoMutex() {
+  static std::mutex* mu = new std::mutex;
+  return *mu;
+}
+absl::flat_hash_map<AlgoKey, Algo>& AlgoCache() {
+  static auto* cache = new absl::flat_hash_map<AlgoKey, Algo>;
+  return *cache;
+}
+
+// Picks the best-ranked algorithm that reports success and fits.
+template <typename Perf>
+absl::StatusOr<Algo> FirstFitting(const Perf* perf, int count, const std::string& op) {
+  for (int i = 0; i < count; ++i) {
+    if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].memory <= kMaxWorkspace) {
+      return Algo{static_cast<int>(perf[i].algo), perf[i].memory, perf[i].mathType};
+    }
+  }
+  return absl::UnimplementedError(absl::StrCat(op, ": cuDNN has no algorithm for this convolution"));
+}
+
+absl::StatusOr<Algo> ChooseAlgo(cudnnHandle_t h, Dir dir, int device, DType dtype, const ConvGeometry& g,
+                                const ConvDescriptors& d, const std::string& op) {
+  const AlgoKey key{static_cast<int>(dir), device, static_cast<int>(dtype), AllowTf32(), g.n, g.c, g.h, g.w, g.oc,
+                    g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.groups};
+  std::lock_guard<std::mutex> lock(AlgoMutex());
+  auto it = AlgoCache().find(key);
+  if (it != AlgoCache().end()) return it->second;
+  constexpr int kMaxAlgos = 16;
+  // Timing for f32 and f64; the heuristic for f16 and bf16, which measured
+  // faster (see Note [cuDNN convolution]).
+  const bool find = dtype == DType::kFloat32 || dtype == DType::kFloat64;
+  int count = 0;
+  Algo algo;
+  if (dir == Dir::kForward) {
+    cudnnConvolutionFwdAlgoPerf_t perf[kMaxAlgos];
+    if (!find || cudnnFindConvolutionForwardAlgorithm(h, d.x_, d.w_, d.conv_, d.y_, kMaxAlgos, &count, perf) !=
+                     CUDNN_STATUS_SUCCESS) {
+      AOT_RETURN_IF_ERROR(CudnnStatus(
+          cudnnGetConvolutionForwardAlgorithm_v7(h, d.x_, d.w_, d.conv_, d.y_, kMaxAlgos, &count, perf), op));
+    }
+    AOT_ASSIGN_OR_RETURN(algo, FirstFitting(perf, count, op));
+  } else if (dir == Dir::kBackwardData) {
+    cudnnConvolutionBwdDataAlgoPerf_t perf[kMaxAlgos];
+    if (!find || cudnnFindConvolutionBackwardDataAlgorithm(h, d.w_, d.y_, d.conv_, d.x_, kMaxAlgos, &count, perf) !=
+                     CUDNN_STATUS_SUCCESS) {
+      AOT_RETURN_IF_ERROR(CudnnStatus(
+          cudnnGetConvolutionBackwardDataAlgorithm_v7(h, d.w_, d.y_, d.conv_, d.x_, kMaxAlgos, &count, perf), op));
+    }
+    AOT_ASSIGN_OR_RETURN(algo, FirstFitting(perf, count, op));
+  } else {
+    cudnnConvolutionBwdFilterAlgoPerf_t perf[kMaxAlgos];
+    if (!find || cudnnFindConvolutionBackwardFilterAlgorithm(h, d.x_, d.y_, d.conv_, d.w_, kMaxAlgos, &count, perf) !=
+                     CUDNN_STATUS_SUCCESS) {
+      AOT_RETURN_IF_ERROR(CudnnStatus(
+          cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, d.x_, d.y_, d.conv_, d.w_, kMaxAlgos, &count, perf), op));
+    }
+    AOT_ASSIGN_OR_RETURN(algo, FirstFitting(perf, count, op));
+  }
+  AlgoCache()[key] = algo;
+  return algo;
+}
+
+// Runs one convolution direction: kForward y = conv(x, w); kBackwardData
+// x = conv^T(y, w); kBackwardFilter w = dconv(x, y). `out` is overwritten.
+absl::Status RunConv(const OpCall& call, Dir dir, const ConvGeometry& g, DType dtype, const Tensor& x,
+                     const Tensor& w, const Tensor& y) {
+  const std::string& op = Name(call);
+  const Device dev = CallDevice(call);
+  AOT_ASSIGN_OR_RETURN(cudnnHandle_t h, CudnnHandle(dev.index()));
+  ConvDescriptors d;
+  AOT_RETURN_IF_ERROR(d.Init(g, dtype, op));
+  AOT_ASSIGN_OR_RETURN(Algo algo, ChooseAlgo(h, dir, dev.index(), dtype, g, d, op));
+  // The math type a timed algorithm was measured with (float32 keeps FMA
+  // unless TF32 is allowed).
+  const bool timed = dtype == DType::kFloat32 || dtype == DType::kFloat64;
+  if (timed && !(dtype == DType::kFloat32 && !AllowTf32())) {
+    AOT_RETURN_IF_ERROR(CudnnStatus(cudnnSetConvolutionMathType(d.conv_, algo.math), op));
+  }
+  Tensor ws;
+  if (algo.workspace > 0) {
+    AOT_ASSIGN_OR_RETURN(ws, Tensor::Empty({static_cast<int64_t>(algo.workspace)}, DType::kUInt8, dev).Checked());
+  }
+  void* wsp = algo.workspace > 0 ? ws.raw_data() : nullptr;
+  const double one_d = 1, zero_d = 0;
+  const float one_f = 1, zero_f = 0;
+  const void* one = dtype == DType::kFloat64 ? static_cast<const void*>(&one_d) : &one_f;
+  const void* zero = dtype == DType::kFloat64 ? static_cast<const void*>(&zero_d) : &zero_f;
+  switch (dir) {
+    case Dir::kForward:
+      return CudnnStatus(cudnnConvolutionForward(h, one, d.x_, x.raw_data(), d.w_, w.raw_data(), d.conv_,
+                                                 static_cast<cudnnConvolutionFwdAlgo_t>(algo.algo), wsp,
+                                                 algo.workspace, zero, d.y_, y.raw_data()),
+                         op);
+    case Dir::kBackwardData:
+      return CudnnStatus(cudnnConvolutionBackwardData(h, one, d.w_, w.raw_data(), d.y_, y.raw_data(), d.conv_,
+                                                      static_cast<cudnnConvolutionBwdDataAlgo_t>(algo.algo), wsp,
+                                                      algo.workspace, zero, d.x_, x.raw_data()),
+                         op);
+    case Dir::kBackwardFilter:
+      return CudnnStatus(cudnnConvolutionBackwardFilter(h, one, d.x_, x.raw_data(), d.y_, y.raw_data(), d.conv_,
+                                                        static_cast<cudnnConvolutionBwdFilterAlgo_t>(algo.algo), wsp,
+                                                        algo.workspace, zero, d.w_, w.raw_data()),
+                         op);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Zero(const Tensor& t, const std::string& op) {
+  if (t.numel() == 0) return absl::OkStatus();
+  return CudaStatus(cudaMemsetAsync(t.raw_data(), 0, static_cast<size_t>(t.numel()) * ir::DTypeSize(t.dtype())), op);
+}
+
+KernelResult Conv2dKernel(const OpCall& call) {
+  const Tensor& input = call.input(0);
+  const Tensor& weight = call.input(1);
+  const Tensor* bias = call.optional_input(2);
+  AOT_RETURN_IF_ERROR(CheckFloatPair(call, input, weight));
+  AOT_ASSIGN_OR_RETURN(ConvGeometry g, Geometry(call, input.sizes(), weight.sizes()));
+  const Device dev = CallDevice(call);
+  AOT_ASSIGN_OR_RETURN(Tensor out, NewResult(call, 0, dev, input.dtype()));
+  if (out.numel() == 0) return std::vector<Tensor>{out};
+  if (input.numel() == 0 || weight.numel() == 0) {
+    AOT_RETURN_IF_ERROR(Zero(out, Name(call)));
+  } else {
+    AOT_ASSIGN_OR_RETURN(Tensor x, Dense(input));
+    AOT_ASSIGN_OR_RETURN(Tensor w, Dense(weight));
+    AOT_RETURN_IF_ERROR(RunConv(call, Dir::kForward, g, input.dtype(), x, w, out));
+  }
+  if (bias != nullptr && bias->defined()) {
+    if (bias->numel() != g.oc) {
+      return absl::InvalidArgumentError(absl::StrCat(Name(call), ": bias ", bias->meta().ToString(), " must have ",
+                                                     g.oc, " values (the output channels)"));
+    }
+    AOT_ASSIGN_OR_RETURN(Tensor b, Dense(*bias, input.dtype()));
+    AOT_ASSIGN_OR_RETURN(Tensor b4, b.reshape({1, g.oc, 1, 1}).Checked());
+    AOT_ASSIGN_OR_RETURN(ElemArgs args, MakeElemArgs(out, {out, b4}));
+    AOT_RETURN_IF_ERROR(CheckLaunch(LaunchBinary(BinaryOp::kAdd, ToDT(out.dtype()), args, 1.0), Name(call)));
+  }
+  return std::vector<Tensor>{out};
+}
+
+KernelResult Conv2dBackwardInputKernel(const OpCall& call) {
+  const Tensor& grad = call.input(0);
+  const Tensor& weight = call.input(1);
+  AOT_RETURN_IF_ERROR(CheckFloatPair(call, grad, weight));
+  const std::vector<int64_t>& input_size = call.attr("input_size").ints();
+  AOT_ASSIGN_OR_RETURN(ConvGeometry g, Geometry(call, input_size, weight.sizes()));
+  AOT_RETURN_IF_ERROR(CheckGradOutput(call, grad, g));
+  const Device dev = CallDevice(call);
+  AOT_ASSIGN_OR_RETURN(Tensor dx, NewResult(call, 0, dev, grad.dtype()));
+  if (dx.numel() == 0) return std::vector<Tensor>{dx};
+  if (grad.numel() == 0 || weight.numel() == 0) {
+    AOT_RETURN_IF_ERROR(Zero(dx, Name(call)));
+    return std::vector<Tensor>{dx};
+  }
+  AOT_ASSIGN_OR_RETURN(Tensor dy, Dense(grad));
+  AOT_ASSIGN_OR_RETURN(Tensor w, Dense(weight));
+  AOT_RETURN_IF_ERROR(RunConv(call, Dir::kBackwardData, g, grad.dtype(), dx, w, dy));
+  return std::vector<Tensor>{dx};
+}
+
+KernelResult Conv2dBackwardWeightKernel(const OpCall& call) {
+  const Tensor& grad = call.input(0);
+  const Tensor& input = call.input(1);
+  AOT_RETURN_IF_ERROR(CheckFloatPair(call, grad, input));
+  const std::vector<int64_t>& weight_size = call.attr("weight_size").ints();
+  AOT_ASSIGN_OR_RETURN(ConvGeometry g, Geometry(call, input.sizes(), weight_size));
+  AOT_RETURN_IF_ERROR(CheckGradOutput(call, grad, g));
+  const Device dev = CallDevice(call);
+  AOT_ASSIGN_OR_RETURN(Tensor dw, NewResult(call, 0, dev, grad.dtype()));
+  if (dw.numel() == 0) return std::vector<Tensor>{dw};
+  if (grad.numel() == 0 || input.numel() == 0) {
+    AOT_RETURN_IF_ERROR(Zero(dw, Name(call)));
+    return std::vector<Tensor>{dw};
+  }
+  AOT_ASSIGN_OR_RETURN(Tensor dy, Dense(grad));
+  AOT_ASSIGN_OR_RETURN(Tensor x, Dense(input));
+  AOT_RETURN_IF_ERROR(RunConv(call, Dir::kBackwardFilter, g, grad.dtype(), x, dw, dy));
+  return std::vector<Tensor>{dw};
+}
+
+AOT_REGISTER_CUDA_KERNEL(kConv2d, Conv2dKernel);
+AOT_REGISTER_CUDA_KERNEL(kConv2dBackwardInput, Conv2dBackwardInputKernel);
+AOT_REGISTER_CUDA_KERNEL(kConv2dBackwardWeight, Conv2dBackwardWeightKernel);
+
+}  // namespace
+}  // namespace aot::cuda
