@@ -12,6 +12,8 @@
 //                            dataset-fashion-mnist package)
 //   --train_limit=N, --test_limit=N   use the first N examples (tests)
 //   --seed=N                 initialisation and shuffling (default 0)
+//   --device=cpu|cuda|cuda:N where the model runs (default cpu; cuda needs
+//                            the CUDA backend linked and a GPU)
 // Prints per-epoch progress, then one line of JSON:
 //   {"mode":"aot","epochs":5,"test_accuracy":0.88,"train_seconds":12.3}
 #include <zlib.h>
@@ -50,6 +52,7 @@ struct Flags {
   int64_t train_limit = -1;
   int64_t test_limit = -1;
   uint64_t seed = 0;
+  aot::Device device = aot::Device::Cpu();
 };
 
 absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
@@ -77,6 +80,10 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
       ok = absl::SimpleAtoi(*v, &f.test_limit) && f.test_limit > 0;
     } else if (auto v = value("seed")) {
       ok = absl::SimpleAtoi(*v, &f.seed);
+    } else if (auto v = value("device")) {
+      std::optional<aot::Device> d = aot::Device::Parse(*v);
+      ok = d.has_value() && !d->is_meta();
+      if (ok) f.device = *d;
     } else {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag ", arg, " (see the comment at the top of ",
                                                      "examples/fashion_mnist.cc)"));
@@ -194,8 +201,9 @@ absl::Status Main(int argc, char** argv) {
   AOT_ASSIGN_OR_RETURN(Flags flags, ParseFlags(argc, argv));
   AOT_ASSIGN_OR_RETURN(Split train, ReadSplit(flags.data_dir, "train", flags.train_limit));
   AOT_ASSIGN_OR_RETURN(Split test, ReadSplit(flags.data_dir, "t10k", flags.test_limit));
-  std::printf("fashion_mnist: %lld training and %lld test examples, mode %s\n", static_cast<long long>(train.n),
-              static_cast<long long>(test.n), flags.mode.c_str());
+  std::printf("fashion_mnist: %lld training and %lld test examples, mode %s, device %s\n",
+              static_cast<long long>(train.n), static_cast<long long>(test.n), flags.mode.c_str(),
+              flags.device.ToString().c_str());
 
   aot::SeedSequence seeds(flags.seed);
   auto net = std::make_shared<aot::Sequential>();
@@ -205,6 +213,7 @@ absl::Status Main(int argc, char** argv) {
   net->Add(std::make_shared<aot::ReLU>());
   net->Add(std::make_shared<aot::Linear>(256, 10, /*bias=*/true, seeds.Next()));
   AOT_RETURN_IF_ERROR(net->status());
+  AOT_RETURN_IF_ERROR(net->To(flags.device));
   std::optional<aot::AotModule> compiled;
   if (flags.mode == "aot") {
     AOT_ASSIGN_OR_RETURN(aot::PartitionFn partition, Partitioner(flags.partitioner));
@@ -233,6 +242,8 @@ absl::Status Main(int argc, char** argv) {
     for (int64_t b = 0; b < train.n; b += kBatch) {
       Tensor x, y;
       MakeBatch(train, order, b, std::min(b + kBatch, train.n), &x, &y);
+      AOT_ASSIGN_OR_RETURN(x, x.to(flags.device).Checked());
+      AOT_ASSIGN_OR_RETURN(y, y.to(flags.device).Checked());
       AOT_ASSIGN_OR_RETURN(Tensor logits, forward(x));
       Tensor loss = aot::cross_entropy(logits, y);
       AOT_RETURN_IF_ERROR(loss.backward());
@@ -254,7 +265,8 @@ absl::Status Main(int argc, char** argv) {
       for (int64_t b = 0; b < test.n; b += 1000) {
         Tensor x, y;
         MakeBatch(test, test_order, b, std::min(b + 1000, test.n), &x, &y);
-        AOT_ASSIGN_OR_RETURN(Tensor logits, forward(x));
+        AOT_ASSIGN_OR_RETURN(Tensor xd, x.to(flags.device).Checked());
+        AOT_ASSIGN_OR_RETURN(Tensor logits, forward(xd));
         AOT_ASSIGN_OR_RETURN(std::vector<int64_t> pred, logits.argmax(1).ToVector<int64_t>());
         for (size_t i = 0; i < pred.size(); ++i) correct += pred[i] == y.data_ptr<int64_t>()[i];
       }

@@ -7,7 +7,8 @@
 //
 // Flags: --mode=eager|aot (default aot), --steps=N (default 300),
 // --text=FILE, --batch=B (16), --block=T (64), --layers=L (2), --heads=H (4),
-// --embd=D (64), --lr=F (3e-3), --seed=N (0), --partitioner=default|mincut.
+// --embd=D (64), --lr=F (3e-3), --seed=N (0), --partitioner=default|mincut,
+// --device=cpu|cuda|cuda:N (cuda needs the CUDA backend linked and a GPU).
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -46,6 +47,7 @@ struct Flags {
   double lr = 3e-3;
   uint64_t seed = 0;
   std::string partitioner = "default";
+  aot::Device device = aot::Device::Cpu();
 };
 
 absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
@@ -75,6 +77,10 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
       ok = absl::SimpleAtod(a, &f.lr) && f.lr > 0;
     } else if (absl::ConsumePrefix(&a, "--seed=")) {
       ok = absl::SimpleAtoi(a, &f.seed);
+    } else if (absl::ConsumePrefix(&a, "--device=")) {
+      std::optional<aot::Device> d = aot::Device::Parse(a);
+      ok = d.has_value() && !d->is_meta();
+      if (ok) f.device = *d;
     } else if (absl::ConsumePrefix(&a, "--partitioner=")) {
       f.partitioner = std::string(a);
       ok = f.partitioner == "default" || f.partitioner == "mincut";
@@ -121,9 +127,10 @@ absl::Status Main(int argc, char** argv) {
   config.seed = flags.seed;
   auto model = std::make_shared<aot::models::GPT>(config);
   AOT_RETURN_IF_ERROR(model->status());
-  std::printf("transformer: %zu characters of %s, vocabulary %lld, %lld parameters, mode %s\n", text.size(),
+  AOT_RETURN_IF_ERROR(model->To(flags.device));
+  std::printf("transformer: %zu characters of %s, vocabulary %lld, %lld parameters, mode %s, device %s\n", text.size(),
               flags.text.c_str(), static_cast<long long>(config.vocab_size),
-              static_cast<long long>(model->NumParameters()), flags.mode.c_str());
+              static_cast<long long>(model->NumParameters()), flags.mode.c_str(), flags.device.ToString().c_str());
   std::optional<aot::AotModule> compiled;
   if (flags.mode == "aot") {
     AOT_ASSIGN_OR_RETURN(compiled, aot::aot_module(model, {.partition_fn = flags.partitioner == "mincut"
@@ -144,8 +151,8 @@ absl::Status Main(int argc, char** argv) {
         ys.push_back(ids[s + t + 1]);
       }
     }
-    *x = aot::from_vector<int64_t>(xs, {flags.batch, flags.block});
-    *y = aot::from_vector<int64_t>(ys, {flags.batch * flags.block});
+    *x = aot::from_vector<int64_t>(xs, {flags.batch, flags.block}).to(flags.device);
+    *y = aot::from_vector<int64_t>(ys, {flags.batch * flags.block}).to(flags.device);
   };
   auto loss_of = [&](const Tensor& x, const Tensor& y) -> absl::StatusOr<Tensor> {
     Tensor logits;
@@ -203,8 +210,9 @@ absl::Status Main(int argc, char** argv) {
   std::string sample;
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
   for (int i = 0; i < 200; ++i) {
-    Tensor x = aot::from_vector<int64_t>(
-        std::vector<int64_t>(context.end() - flags.block, context.end()), {1, flags.block});
+    Tensor x = aot::from_vector<int64_t>(std::vector<int64_t>(context.end() - flags.block, context.end()),
+                                         {1, flags.block})
+                   .to(flags.device);
     Tensor logits = (*model)(x).select(1, flags.block - 1).select(0, 0);
     AOT_ASSIGN_OR_RETURN(std::vector<double> p, aot::softmax(logits / 0.8, 0).ToVector<double>());
     double u = uniform(rng);

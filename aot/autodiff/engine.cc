@@ -5,7 +5,6 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "aot/autodiff/derivatives.h"
@@ -134,11 +133,13 @@ class OpNode : public Node {
          std::vector<Edge> edges)
       : Node(static_cast<int>(outputs.size()), std::move(edges)),
         op_(call.op),
-        group_sizes_(call.group_sizes),
-        attrs_(call.attrs),
-        result_metas_(call.result_metas),
         needs_grad_(needs_grad.begin(), needs_grad.end()) {
+    call_.op = call.op;
+    call_.group_sizes = call.group_sizes;
+    call_.attrs = call.attrs;
+    call_.result_metas = call.result_metas;
     operands_.reserve(call.operands.size());
+    operand_metas_.reserve(call.operands.size());
     for (const Tensor& t : call.operands) {
       operands_.emplace_back(t, /*is_output=*/false);
       operand_metas_.push_back(t.ok() ? std::make_pair(SizeVec(t.sizes().begin(), t.sizes().end()), t.dtype())
@@ -175,21 +176,24 @@ class OpNode : public Node {
     }
     const DerivativeFn* rule = FindDerivative(op_->kind());
     if (rule == nullptr) return NoDerivativeError(*op_);
-    OpCall call;
-    call.op = op_;
-    call.group_sizes = group_sizes_;
-    call.attrs = attrs_;
-    call.result_metas = result_metas_;
-    call.operands.reserve(operands_.size());
-    for (const SavedTensor& s : operands_) {
-      AOT_ASSIGN_OR_RETURN(Tensor t, s.Unpack(name()));
-      call.operands.push_back(std::move(t));
-    }
     std::vector<Tensor> outputs;
     outputs.reserve(num_outputs_);
     for (const SavedTensor& s : outputs_) {
       AOT_ASSIGN_OR_RETURN(Tensor t, s.Unpack(name()));
       outputs.push_back(std::move(t));
+    }
+    // The recorded call gets its operands back for the rule, and gives them
+    // up again once the rule has run (on every path: the node holds them as
+    // SavedTensors, see Note [Destroying long tapes]).
+    call_.operands.clear();
+    call_.operands.reserve(operands_.size());
+    for (const SavedTensor& s : operands_) {
+      absl::StatusOr<Tensor> t = s.Unpack(name());
+      if (!t.ok()) {
+        call_.operands.clear();
+        return t.status();
+      }
+      call_.operands.push_back(*std::move(t));
     }
     // Under create_graph, a result the rule reads is differentiable: it is
     // this node's result (see Note [Saved results under create_graph]).
@@ -211,8 +215,9 @@ class OpNode : public Node {
           "the derivative rule of ", op_->name(), " reads its results, which eager autograd did not save; add ",
           op_->name(), " to RuleReadsResults (aot/autodiff/derivatives.cc)"))));
     }
-    GradContext ctx(call, outputs, grads, needs_grad_);
+    GradContext ctx(call_, outputs, grads, needs_grad_);
     absl::StatusOr<Grads> result = (*rule)(ctx);
+    call_.operands.clear();
     if (!result.ok()) {
       return absl::Status(result.status().code(), absl::StrCat(name(), ": ", result.status().message()));
     }
@@ -257,9 +262,9 @@ class OpNode : public Node {
  private:
   std::weak_ptr<Node> self_;
   const ir::OpDef* op_;
-  std::vector<int> group_sizes_;
-  std::vector<ir::AttrValue> attrs_;
-  std::vector<ir::TensorMeta> result_metas_;
+  // The op, operand groups, attributes and result metadata of the recorded
+  // call; operands only while Apply runs the rule.
+  OpCall call_;
   absl::InlinedVector<bool, 4> needs_grad_;
   std::vector<SavedTensor> operands_;
   std::vector<std::pair<SizeVec, DType>> operand_metas_;
@@ -429,10 +434,8 @@ struct NodeState {
   int dependencies = 0;       // Edges from nodes still to run.
   std::vector<Tensor> grads;  // One per node input, summed as they arrive.
   bool needed = false;        // Runs (false: only its gradients are captured).
-};
-
-struct CompareSeq {
-  bool operator()(Node* a, Node* b) const { return a->sequence_nr() < b->sequence_nr(); }
+  bool capture = false;       // The node of a captured edge.
+  int first_edge = 0;         // Its next edges in RunBackward's `targets`.
 };
 
 // Adds `g` into slot `slot`.
@@ -455,86 +458,112 @@ absl::StatusOr<std::vector<Tensor>> RunBackward(const std::vector<Edge>& roots, 
                                                 const std::vector<Edge>* captures, bool retain_graph,
                                                 bool create_graph) {
   GradModeGuard grad_mode(create_graph);
-  absl::flat_hash_map<Node*, NodeState> state;
   // Discover the graph and count dependencies (iteratively: tapes are deep).
-  std::vector<Node*> stack;
-  std::vector<Node*> order;  // Discovery order.
-  for (const Edge& e : roots) {
-    if (e.valid() && !state.contains(e.node.get())) {
-      state[e.node.get()];
-      stack.push_back(e.node.get());
+  // Nodes get dense ids in discovery order; each node's next edges are
+  // stored once as ids (-1: an invalid edge) in `targets`, so that the
+  // passes below do no hashing.
+  absl::flat_hash_map<Node*, int> id;
+  std::vector<Node*> nodes;
+  std::vector<NodeState> state;
+  std::vector<int> targets;
+  auto discover = [&](Node* n) {
+    auto [it, inserted] = id.try_emplace(n, static_cast<int>(nodes.size()));
+    if (inserted) {
+      nodes.push_back(n);
+      state.emplace_back();
     }
+    return std::make_pair(it->second, inserted);
+  };
+  std::vector<int> stack;
+  for (const Edge& e : roots) {
+    if (!e.valid()) continue;
+    auto [i, inserted] = discover(e.node.get());
+    if (inserted) stack.push_back(i);
   }
   while (!stack.empty()) {
-    Node* n = stack.back();
+    int i = stack.back();
     stack.pop_back();
-    order.push_back(n);
-    for (const Edge& e : n->next_edges()) {
-      if (!e.valid()) continue;
-      auto [it, inserted] = state.try_emplace(e.node.get());
-      ++it->second.dependencies;
-      if (inserted) stack.push_back(e.node.get());
+    state[i].first_edge = static_cast<int>(targets.size());
+    for (const Edge& e : nodes[i]->next_edges()) {
+      if (!e.valid()) {
+        targets.push_back(-1);
+        continue;
+      }
+      auto [t, inserted] = discover(e.node.get());
+      targets.push_back(t);
+      ++state[t].dependencies;
+      if (inserted) stack.push_back(t);
     }
   }
-  for (auto& [n, s] : state) s.grads.resize(n->num_inputs());
-  // Which nodes run: all, or those from which a captured edge is reachable
-  // (computed in reverse discovery order, children after parents would not
-  // do: use a fixed point over the DAG in reverse topological order below).
-  absl::flat_hash_set<Node*> capture_nodes;
+  const int num_nodes = static_cast<int>(nodes.size());
+  auto next_ids = [&](int i) {
+    return absl::MakeConstSpan(targets.data() + state[i].first_edge, nodes[i]->next_edges().size());
+  };
+  for (int i = 0; i < num_nodes; ++i) state[i].grads.resize(nodes[i]->num_inputs());
+  // Which nodes run: all, or those from which a captured edge is reachable.
   if (captures == nullptr) {
-    for (auto& [n, s] : state) s.needed = true;
+    for (NodeState& s : state) s.needed = true;
   } else {
     for (const Edge& e : *captures) {
-      if (e.valid()) capture_nodes.insert(e.node.get());
+      if (!e.valid()) continue;
+      auto it = id.find(e.node.get());
+      if (it != id.end()) state[it->second].capture = true;
     }
     // A node is needed if one of its next nodes is a capture node or needed.
     // Process in reverse topological order: compute a topological order by
     // Kahn's algorithm over the dependency counts.
-    absl::flat_hash_map<Node*, int> deps;
-    for (auto& [n, s] : state) deps[n] = s.dependencies;
-    std::vector<Node*> topo;
-    std::vector<Node*> ready;
+    std::vector<int> deps(num_nodes);
+    for (int i = 0; i < num_nodes; ++i) deps[i] = state[i].dependencies;
+    std::vector<int> topo;
+    topo.reserve(num_nodes);
+    std::vector<int> ready;
     for (const Edge& e : roots) {
-      if (e.valid() && deps[e.node.get()] == 0) ready.push_back(e.node.get());
+      if (!e.valid()) continue;
+      int i = id.at(e.node.get());
+      if (deps[i] == 0) ready.push_back(i);
     }
-    absl::flat_hash_set<Node*> seen_ready;
+    std::vector<bool> seen_ready(num_nodes, false);
     while (!ready.empty()) {
-      Node* n = ready.back();
+      int i = ready.back();
       ready.pop_back();
-      if (!seen_ready.insert(n).second) continue;
-      topo.push_back(n);
-      for (const Edge& e : n->next_edges()) {
-        if (e.valid() && --deps[e.node.get()] == 0) ready.push_back(e.node.get());
+      if (seen_ready[i]) continue;
+      seen_ready[i] = true;
+      topo.push_back(i);
+      for (int t : next_ids(i)) {
+        if (t >= 0 && --deps[t] == 0) ready.push_back(t);
       }
     }
     for (auto it = topo.rbegin(); it != topo.rend(); ++it) {
-      Node* n = *it;
       bool needed = false;
-      for (const Edge& e : n->next_edges()) {
-        if (!e.valid()) continue;
-        if (capture_nodes.contains(e.node.get()) || state[e.node.get()].needed) needed = true;
+      for (int t : next_ids(*it)) {
+        if (t >= 0 && (state[t].capture || state[t].needed)) needed = true;
       }
-      state[n].needed = needed;
+      state[*it].needed = needed;
     }
   }
   // Seed the roots.
   for (size_t i = 0; i < roots.size(); ++i) {
     if (!roots[i].valid()) continue;
-    AOT_RETURN_IF_ERROR(AccumulateInto(state[roots[i].node.get()].grads[roots[i].input_nr], root_grads[i]));
+    AOT_RETURN_IF_ERROR(AccumulateInto(state[id.at(roots[i].node.get())].grads[roots[i].input_nr], root_grads[i]));
   }
   std::vector<Tensor> captured(captures == nullptr ? 0 : captures->size());
-  std::priority_queue<Node*, std::vector<Node*>, CompareSeq> ready;
-  absl::flat_hash_set<Node*> queued;
+  // Ready nodes, latest created first: (sequence number, id).
+  std::priority_queue<std::pair<uint64_t, int>> ready;
+  std::vector<bool> queued(num_nodes, false);
   for (const Edge& e : roots) {
-    if (e.valid() && state[e.node.get()].dependencies == 0 && queued.insert(e.node.get()).second) {
-      ready.push(e.node.get());
+    if (!e.valid()) continue;
+    int i = id.at(e.node.get());
+    if (state[i].dependencies == 0 && !queued[i]) {
+      queued[i] = true;
+      ready.emplace(nodes[i]->sequence_nr(), i);
     }
   }
   while (!ready.empty()) {
-    Node* n = ready.top();
+    const int i = ready.top().second;
     ready.pop();
-    NodeState& s = state[n];
-    if (captures != nullptr && capture_nodes.contains(n)) {
+    Node* n = nodes[i];
+    NodeState& s = state[i];
+    if (s.capture) {
       for (size_t c = 0; c < captures->size(); ++c) {
         if ((*captures)[c].node.get() == n) captured[c] = s.grads[(*captures)[c].input_nr];
       }
@@ -548,12 +577,13 @@ absl::StatusOr<std::vector<Tensor>> RunBackward(const std::vector<Edge>& roots, 
     }
     s.grads.clear();
     const std::vector<Edge>& next = n->next_edges();
-    for (size_t i = 0; i < next.size(); ++i) {
-      const Edge& e = next[i];
-      if (!e.valid()) continue;
-      NodeState& ns = state[e.node.get()];
-      if (i < out.size()) AOT_RETURN_IF_ERROR(AccumulateInto(ns.grads[e.input_nr], out[i]));
-      if (--ns.dependencies == 0) ready.push(e.node.get());
+    absl::Span<const int> next_id = next_ids(i);
+    for (size_t k = 0; k < next_id.size(); ++k) {
+      const int t = next_id[k];
+      if (t < 0) continue;
+      NodeState& ns = state[t];
+      if (k < out.size()) AOT_RETURN_IF_ERROR(AccumulateInto(ns.grads[next[k].input_nr], out[k]));
+      if (--ns.dependencies == 0) ready.emplace(nodes[t]->sequence_nr(), t);
     }
   }
   return captured;

@@ -68,7 +68,12 @@ void Value::ReplaceAllUsesWith(Value* other) {
 Node::~Node() {
   // Operands first: they may refer to this node's own results only in a
   // broken graph, but never leave dangling links either way.
-  operands_.clear();
+  DropOperands();
+}
+
+void Node::DropOperands() {
+  operands_.reset();
+  num_operands_ = 0;
 }
 
 const std::string& Node::name() const {
@@ -136,27 +141,40 @@ bool Node::is_dead() const {
 Graph::~Graph() {
   // Drop every use before any value goes away.
   outputs_.clear();
-  for (auto& n : nodes_) n->operands_.clear();
+  for (auto& n : nodes_) n->DropOperands();
   nodes_.clear();
   inputs_.clear();
 }
 
 namespace {
 
-// Makes `name` an identifier the text form can read back: [A-Za-z_][A-Za-z0-9_]*,
-// not a keyword of the text form.
+bool IsKeyword(absl::string_view name) {
+  return name == "graph" || name == "return" || name == "None" || name == "true" || name == "false" ||
+         name == "requires_grad" || name == "inf" || name == "nan";
+}
+
+bool IsIdentifierChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+// Returns true if `name` is already an identifier the text form can read
+// back: [A-Za-z_][A-Za-z0-9_]*, not a keyword of the text form.
+bool IsSanitized(absl::string_view name) {
+  if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
+  for (char c : name) {
+    if (!IsIdentifierChar(c)) return false;
+  }
+  return !IsKeyword(name);
+}
+
+// Makes `name` an identifier the text form can read back.
 std::string SanitizeName(absl::string_view name) {
+  if (IsSanitized(name)) return std::string(name);
   std::string out;
   out.reserve(name.size() + 1);
-  for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-    out += ok ? c : '_';
-  }
+  for (char c : name) out += IsIdentifierChar(c) ? c : '_';
   if (out.empty() || (out[0] >= '0' && out[0] <= '9')) out.insert(out.begin(), '_');
-  if (out == "graph" || out == "return" || out == "None" || out == "true" || out == "false" ||
-      out == "requires_grad" || out == "inf" || out == "nan") {
-    out += '_';
-  }
+  if (IsKeyword(out)) out += '_';
   return out;
 }
 
@@ -166,9 +184,13 @@ std::string Graph::UniqueName(absl::string_view base) {
   std::string b = SanitizeName(base);
   if (!values_by_name_.contains(b)) return b;
   int64_t& counter = name_counters_[b];
+  // The candidate reuses one buffer: `b`, then "_N".
+  const size_t prefix = b.size();
+  b += '_';
   while (true) {
-    std::string candidate = absl::StrCat(b, "_", ++counter);
-    if (!values_by_name_.contains(candidate)) return candidate;
+    b.resize(prefix + 1);
+    absl::StrAppend(&b, ++counter);
+    if (!values_by_name_.contains(b)) return b;
   }
 }
 
@@ -203,22 +225,29 @@ absl::Status Graph::EraseInput(Value* input) {
   return absl::OkStatus();
 }
 
-absl::Status Graph::CheckGroups(const OpDef& op, const std::vector<std::vector<Value*>>& groups) const {
+absl::Status Graph::CheckGroups(const OpDef& op, absl::Span<Value* const> operands,
+                               absl::Span<const int> group_sizes) const {
   const OpSchema& schema = op.schema();
-  if (groups.size() != schema.tensor_args().size()) {
+  if (group_sizes.size() != schema.tensor_args().size()) {
     return absl::InvalidArgumentError(absl::StrCat(op.name(), ": expected ", schema.tensor_args().size(),
-                                                   " tensor arguments, got ", groups.size()));
+                                                   " tensor arguments, got ", group_sizes.size()));
   }
-  for (size_t g = 0; g < groups.size(); ++g) {
+  size_t k = 0;
+  for (size_t g = 0; g < group_sizes.size(); ++g) {
     const SchemaArg& arg = schema.args()[schema.tensor_args()[g]];
-    size_t n = groups[g].size();
-    if ((arg.kind == SchemaArg::Kind::kTensor && n != 1) ||
+    const int n = group_sizes[g];
+    if (n < 0 || (arg.kind == SchemaArg::Kind::kTensor && n != 1) ||
         (arg.kind == SchemaArg::Kind::kOptionalTensor && n > 1)) {
       return absl::InvalidArgumentError(
           absl::StrCat(op.name(), ": argument '", arg.name, "' takes ",
                        arg.kind == SchemaArg::Kind::kTensor ? "one tensor" : "at most one tensor", ", got ", n));
     }
-    for (Value* v : groups[g]) {
+    if (k + n > operands.size()) {
+      return absl::InvalidArgumentError(absl::StrCat(op.name(), ": operand groups hold more than the ",
+                                                     operands.size(), " operands given"));
+    }
+    for (int i = 0; i < n; ++i, ++k) {
+      Value* v = operands[k];
       if (v == nullptr) {
         return absl::InvalidArgumentError(absl::StrCat(op.name(), ": argument '", arg.name, "' is null"));
       }
@@ -228,8 +257,25 @@ absl::Status Graph::CheckGroups(const OpDef& op, const std::vector<std::vector<V
       }
     }
   }
+  if (k != operands.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(op.name(), ": operand groups hold ", k, " operands, ", operands.size(), " given"));
+  }
   return absl::OkStatus();
 }
+
+namespace {
+
+// Flattens operand groups into operands and group sizes.
+void Flatten(const std::vector<std::vector<Value*>>& groups, absl::InlinedVector<Value*, 4>* operands,
+             absl::InlinedVector<int, 4>* group_sizes) {
+  for (const std::vector<Value*>& group : groups) {
+    group_sizes->push_back(static_cast<int>(group.size()));
+    operands->insert(operands->end(), group.begin(), group.end());
+  }
+}
+
+}  // namespace
 
 absl::StatusOr<Node*> Graph::Create(OpKind kind, absl::Span<Value* const> operands, const AttrList& attrs,
                                     const CreateOptions& options) {
@@ -254,7 +300,10 @@ absl::StatusOr<Node*> Graph::Create(OpKind kind, absl::Span<Value* const> operan
 absl::StatusOr<Node*> Graph::CreateWithGroups(OpKind kind, std::vector<std::vector<Value*>> groups,
                                               const AttrList& attrs, const CreateOptions& options) {
   const OpDef& op = GetOpDef(kind);
-  AOT_RETURN_IF_ERROR(CheckGroups(op, groups));
+  absl::InlinedVector<Value*, 4> operands;
+  absl::InlinedVector<int, 4> group_sizes;
+  Flatten(groups, &operands, &group_sizes);
+  AOT_RETURN_IF_ERROR(CheckGroups(op, operands, group_sizes));
   std::vector<AttrValue> resolved;
   AOT_RETURN_IF_ERROR(ResolveAttrs(op, attrs, &resolved));
   std::vector<std::vector<const TensorMeta*>> metas(groups.size());
@@ -264,7 +313,7 @@ absl::StatusOr<Node*> Graph::CreateWithGroups(OpKind kind, std::vector<std::vect
   ShapeContext ctx(op, metas, resolved);
   AOT_ASSIGN_OR_RETURN(std::vector<TensorMeta> result_metas, op.shape_fn()(ctx));
   std::string base = options.name.empty() ? op.schema().name() : options.name;
-  std::unique_ptr<Node> node = NewNode(&op, groups, std::move(resolved));
+  std::unique_ptr<Node> node = NewNode(&op, operands, group_sizes, std::move(resolved));
   for (size_t i = 0; i < result_metas.size(); ++i) {
     AddResult(node.get(), UniqueName(base), std::move(result_metas[i]));
   }
@@ -275,7 +324,22 @@ absl::StatusOr<Node*> Graph::CreateUnchecked(OpKind kind, std::vector<std::vecto
                                              const AttrList& attrs, std::vector<TensorMeta> result_metas,
                                              std::vector<std::string> result_names, Node* insert_before) {
   const OpDef& op = GetOpDef(kind);
-  AOT_RETURN_IF_ERROR(CheckGroups(op, groups));
+  absl::InlinedVector<Value*, 4> operands;
+  absl::InlinedVector<int, 4> group_sizes;
+  Flatten(groups, &operands, &group_sizes);
+  AOT_RETURN_IF_ERROR(CheckGroups(op, operands, group_sizes));
+  std::vector<AttrValue> resolved;
+  AOT_RETURN_IF_ERROR(ResolveAttrs(op, attrs, &resolved));
+  return CreateUncheckedResolved(kind, operands, group_sizes, std::move(resolved), std::move(result_metas),
+                                 std::move(result_names), insert_before);
+}
+
+absl::StatusOr<Node*> Graph::CreateUncheckedResolved(OpKind kind, absl::Span<Value* const> operands,
+                                                     absl::Span<const int> group_sizes, std::vector<AttrValue> attrs,
+                                                     std::vector<TensorMeta> result_metas,
+                                                     std::vector<std::string> result_names, Node* insert_before) {
+  const OpDef& op = GetOpDef(kind);
+  AOT_RETURN_IF_ERROR(CheckGroups(op, operands, group_sizes));
   if (result_names.size() != result_metas.size()) {
     return absl::InvalidArgumentError(absl::StrCat(op.name(), ": ", result_names.size(), " result names for ",
                                                    result_metas.size(), " results"));
@@ -285,24 +349,31 @@ absl::StatusOr<Node*> Graph::CreateUnchecked(OpKind kind, std::vector<std::vecto
       return absl::InvalidArgumentError(absl::StrCat(op.name(), ": value name '", n, "' is already defined"));
     }
   }
-  std::vector<AttrValue> resolved;
-  AOT_RETURN_IF_ERROR(ResolveAttrs(op, attrs, &resolved));
-  std::unique_ptr<Node> node = NewNode(&op, groups, std::move(resolved));
+  if (static_cast<int>(attrs.size()) != op.schema().num_attrs()) {
+    return absl::InvalidArgumentError(absl::StrCat(op.name(), ": ", attrs.size(), " attributes, the schema has ",
+                                                   op.schema().num_attrs()));
+  }
+  for (int i = 0; i < static_cast<int>(attrs.size()); ++i) AOT_RETURN_IF_ERROR(CheckAttrValue(op, i, &attrs[i]));
+  std::unique_ptr<Node> node = NewNode(&op, operands, group_sizes, std::move(attrs));
+  node->results_.reserve(result_metas.size());
   for (size_t i = 0; i < result_metas.size(); ++i) {
     AddResult(node.get(), std::move(result_names[i]), std::move(result_metas[i]));
   }
   return Insert(std::move(node), insert_before);
 }
 
-std::unique_ptr<Node> Graph::NewNode(const OpDef* op, const std::vector<std::vector<Value*>>& groups,
-                                     std::vector<AttrValue> attrs) {
+std::unique_ptr<Node> Graph::NewNode(const OpDef* op, absl::Span<Value* const> operands,
+                                     absl::Span<const int> group_sizes, std::vector<AttrValue> attrs) {
   auto node = std::unique_ptr<Node>(new Node(this, op));
-  for (const auto& group : groups) {
-    node->group_sizes_.push_back(static_cast<int>(group.size()));
-    for (Value* v : group) {
-      node->operands_.push_back(std::make_unique<Use>(node.get(), static_cast<int>(node->operands_.size())));
-      node->operands_.back()->set(v);
-    }
+  node->group_sizes_.assign(group_sizes.begin(), group_sizes.end());
+  const int num_operands = static_cast<int>(operands.size());
+  if (num_operands > 0) node->operands_.reset(new Use[num_operands]);
+  node->num_operands_ = num_operands;
+  for (int k = 0; k < num_operands; ++k) {
+    Use& use = node->operands_[k];
+    use.owner_ = node.get();
+    use.index_ = k;
+    use.set(operands[k]);
   }
   node->attrs_ = std::move(attrs);
   return node;
@@ -322,7 +393,7 @@ Node* Graph::Insert(std::unique_ptr<Node> node, Node* insert_before) {
   raw->self_ = nodes_.insert(pos, std::move(node));
   if (insert_before == nullptr && order_valid_) {
     // Appending keeps the cached order valid.
-    order_[raw] = nodes_.size() == 1 ? 0 : order_.at(std::prev(raw->self_)->get()) + 1;
+    raw->order_ = nodes_.size() == 1 ? 0 : (*std::prev(raw->self_))->order_ + 1;
   } else {
     order_valid_ = false;
   }
@@ -345,9 +416,8 @@ absl::Status Graph::EraseNode(Node* node) {
           u->owner() ? absl::StrCat("node ", u->owner()->name()) : std::string("the graph outputs")));
     }
   }
-  node->operands_.clear();
+  node->DropOperands();
   for (const auto& r : node->results_) ReleaseName(r->name());
-  order_.erase(node);
   nodes_.erase(node->self_);
   return absl::OkStatus();
 }
@@ -377,16 +447,13 @@ std::vector<Value*> Graph::outputs() const {
 }
 
 int64_t Graph::OrderOf(const Node* node) const {
+  AOT_CHECK(node->graph() == this) << "node not in graph";
   if (!order_valid_) {
-    order_.clear();
-    order_.reserve(nodes_.size());
     int64_t i = 0;
-    for (const auto& n : nodes_) order_[n.get()] = i++;
+    for (const auto& n : nodes_) n->order_ = i++;
     order_valid_ = true;
   }
-  auto it = order_.find(node);
-  AOT_CHECK(it != order_.end()) << "node not in graph";
-  return it->second;
+  return node->order_;
 }
 
 absl::Status Graph::SortTopologically() {
@@ -434,13 +501,10 @@ std::unique_ptr<Graph> Graph::Clone() const {
   map.reserve(values_by_name_.size());
   for (const auto& in : inputs_) map[in.get()] = g->AddInput(in->name(), in->meta());
   for (const auto& n : nodes_) {
-    std::vector<std::vector<Value*>> groups;
-    int k = 0;
-    for (int size : n->group_sizes_) {
-      groups.emplace_back();
-      for (int i = 0; i < size; ++i) groups.back().push_back(map.at(n->operand(k++)));
-    }
-    std::unique_ptr<Node> node = g->NewNode(n->op_, groups, n->attrs_);
+    absl::InlinedVector<Value*, 4> operands;
+    operands.reserve(n->num_operands());
+    for (int k = 0; k < n->num_operands(); ++k) operands.push_back(map.at(n->operand(k)));
+    std::unique_ptr<Node> node = g->NewNode(n->op_, operands, n->group_sizes_, n->attrs_);
     node->annotations_ = n->annotations_;
     for (const auto& r : n->results_) map[r.get()] = g->AddResult(node.get(), r->name(), r->meta());
     g->Insert(std::move(node), nullptr);

@@ -30,6 +30,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -62,9 +63,13 @@ class Use {
   Use* next_use() const { return next_; }
 
  private:
+  friend class Graph;
+  // For a node's operand array, which Graph::NewNode fills in.
+  Use() = default;
+
   Value* value_ = nullptr;
-  Node* owner_;
-  int index_;
+  Node* owner_ = nullptr;
+  int index_ = 0;
   Use* next_ = nullptr;
   Use* prev_ = nullptr;
 };
@@ -126,10 +131,10 @@ class Node {
   const std::string& name() const;
 
   // Operands, flattened over the schema's tensor arguments.
-  int num_operands() const { return static_cast<int>(operands_.size()); }
-  Value* operand(int i) const { return operands_[i]->get(); }
-  void set_operand(int i, Value* v) { operands_[i]->set(v); }
-  const Use& operand_use(int i) const { return *operands_[i]; }
+  int num_operands() const { return num_operands_; }
+  Value* operand(int i) const { return operands_[i].get(); }
+  void set_operand(int i, Value* v) { operands_[i].set(v); }
+  const Use& operand_use(int i) const { return operands_[i]; }
   // Operand groups: group g belongs to schema tensor argument g and holds
   // group_size(g) operands starting at group_start(g).
   int num_groups() const { return static_cast<int>(group_sizes_.size()); }
@@ -162,14 +167,24 @@ class Node {
   friend class Graph;
   Node(Graph* graph, const OpDef* op) : graph_(graph), op_(op) {}
 
+  // Drops every operand use (before the node or its operands go away).
+  void DropOperands();
+
   Graph* graph_;
   const OpDef* op_;
-  std::vector<std::unique_ptr<Use>> operands_;
-  std::vector<int> group_sizes_;
+  // One allocation for all operand slots: their addresses are linked into
+  // use lists, and the count is fixed at creation.
+  std::unique_ptr<Use[]> operands_;
+  int num_operands_ = 0;
+  // Inline for the common sizes: one allocation less per node each.
+  absl::InlinedVector<int, 3> group_sizes_;
   std::vector<AttrValue> attrs_;
-  std::vector<std::unique_ptr<Value>> results_;
+  absl::InlinedVector<std::unique_ptr<Value>, 1> results_;
   std::vector<std::pair<std::string, std::string>> annotations_;
   std::list<std::unique_ptr<Node>>::iterator self_;
+  // The node's key in program order, valid while the graph's order_valid_
+  // is set (see Graph::OrderOf).
+  int64_t order_ = 0;
 };
 
 // Options for Graph::Create.
@@ -218,6 +233,16 @@ class Graph {
                                         const AttrList& attrs, std::vector<TensorMeta> result_metas,
                                         std::vector<std::string> result_names,
                                         Node* insert_before = nullptr);
+  // As CreateUnchecked, with the operands flattened over groups of the
+  // given sizes and the attributes in the schema's attr_args() order, all
+  // present (as Node::attrs() returns them): copying a node or recording a
+  // dispatched call needs no lookup by name and no nested vectors. Each
+  // attribute is checked against the schema.
+  absl::StatusOr<Node*> CreateUncheckedResolved(OpKind kind, absl::Span<Value* const> operands,
+                                                absl::Span<const int> group_sizes, std::vector<AttrValue> attrs,
+                                                std::vector<TensorMeta> result_metas,
+                                                std::vector<std::string> result_names,
+                                                Node* insert_before = nullptr);
 
   int num_nodes() const { return static_cast<int>(nodes_.size()); }
   // The nodes in program order. Valid until the next insertion or erasure.
@@ -255,15 +280,22 @@ class Graph {
   std::string UniqueName(absl::string_view base);
 
   // The position of `node` in program order, recomputed lazily: O(1)
-  // amortised between edits.
+  // amortised between edits. Erasing a node leaves a gap: the keys stay
+  // ordered but need not be consecutive. AOT_CHECKs that `node` belongs to
+  // this graph. The first call after an insert-before or a move renumbers
+  // the nodes (through this const method), so concurrent readers of such a
+  // graph must synchronise, as for Value::users().
   int64_t OrderOf(const Node* node) const;
 
  private:
   friend class Node;
   friend class Value;
-  absl::Status CheckGroups(const OpDef& op, const std::vector<std::vector<Value*>>& groups) const;
-  std::unique_ptr<Node> NewNode(const OpDef* op, const std::vector<std::vector<Value*>>& groups,
-                                std::vector<AttrValue> attrs);
+  // Checks operands, flattened over groups of the given sizes, against the
+  // schema's tensor arguments.
+  absl::Status CheckGroups(const OpDef& op, absl::Span<Value* const> operands,
+                           absl::Span<const int> group_sizes) const;
+  std::unique_ptr<Node> NewNode(const OpDef* op, absl::Span<Value* const> operands,
+                                absl::Span<const int> group_sizes, std::vector<AttrValue> attrs);
   Value* AddResult(Node* node, std::string name, TensorMeta meta);
   Node* Insert(std::unique_ptr<Node> node, Node* insert_before);
   void ReleaseName(const std::string& name);
@@ -274,8 +306,9 @@ class Graph {
   std::vector<std::unique_ptr<Use>> outputs_;
   absl::flat_hash_map<std::string, Value*> values_by_name_;
   absl::flat_hash_map<std::string, int64_t> name_counters_;
-  mutable absl::flat_hash_map<const Node*, int64_t> order_;
-  mutable bool order_valid_ = false;
+  // Whether every node's Node::order_ is current (see OrderOf). Appending
+  // keeps it so; inserting before a node or moving one clears it.
+  mutable bool order_valid_ = true;
 };
 
 class Graph::NodeRange {

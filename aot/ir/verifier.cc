@@ -57,8 +57,13 @@ class Verifier {
   // "node cos_1 (cos)"; a node without results is named by its position.
   std::string Label(const Node& node) const {
     if (!node.name().empty()) return absl::StrCat("node ", node.name(), " (", node.op().name(), ")");
-    auto it = position_.find(&node);
-    return absl::StrCat("node #", it == position_.end() ? -1 : it->second, " (", node.op().name(), ")");
+    int64_t pos = 0;
+    for (const Node* n : graph_.node_range()) {
+      if (n == &node) break;
+      ++pos;
+    }
+    if (pos == graph_.num_nodes()) pos = -1;
+    return absl::StrCat("node #", pos, " (", node.op().name(), ")");
   }
   absl::Status NodeError(const Node& node, absl::string_view message) const {
     return absl::InvalidArgumentError(absl::StrCat(Label(node), ": ", message));
@@ -67,16 +72,27 @@ class Verifier {
     return absl::InternalError(absl::StrCat(Label(node), ": ", message));
   }
 
+  // Checks that the graph's order keys (Graph::OrderOf) increase along the
+  // node list, so that they can stand for positions below; with use lists
+  // to check, also indexes the nodes' operand slots.
   absl::Status IndexNodes() {
-    position_.reserve(graph_.num_nodes());
-    slot_base_.reserve(graph_.num_nodes() + 1);
+    if (options_.check_use_lists) {
+      position_.reserve(graph_.num_nodes());
+      slot_base_.reserve(graph_.num_nodes() + 1);
+    }
     int64_t pos = 0;
     int64_t slots = 0;
+    int64_t last_order = -1;
     for (const Node* node : graph_.node_range()) {
       if (node->graph() != &graph_) return NodeInternal(*node, "is listed in a graph it does not belong to");
-      position_[node] = pos++;
-      slot_base_.push_back(slots);
-      slots += node->num_operands();
+      const int64_t order = graph_.OrderOf(node);
+      if (order <= last_order) return NodeInternal(*node, "has an order key out of program order");
+      last_order = order;
+      if (options_.check_use_lists) {
+        position_[node] = pos++;
+        slot_base_.push_back(slots);
+        slots += node->num_operands();
+      }
     }
     slot_base_.push_back(slots);
     listed_.assign(slots, false);
@@ -234,12 +250,11 @@ class Verifier {
         return NodeError(node, absl::StrCat("operand ", i, " (", v->name(), ") belongs to another graph"));
       }
       if (const Node* producer = v->producer()) {
-        auto it = position_.find(producer);
-        if (it == position_.end()) {
+        if (producer->graph() != &graph_) {
           return NodeError(node, absl::StrCat("operand ", i, " (", v->name(), ") is produced by node ",
                                               producer->name(), ", which is not in this graph"));
         }
-        if (it->second >= pos) {
+        if (graph_.OrderOf(producer) >= graph_.OrderOf(&node)) {
           return NodeError(node, absl::StrCat("operand ", i, " (", v->name(), ") is used before its definition by ",
                                               Label(*producer)));
         }
@@ -306,7 +321,7 @@ class Verifier {
             absl::StrCat("output ", i, " (", v->name(), ") belongs to another graph"));
       }
       if (const Node* producer = v->producer()) {
-        if (!position_.contains(producer)) {
+        if (producer->graph() != &graph_) {
           return absl::InvalidArgumentError(absl::StrCat("output ", i, " (", v->name(), ") is produced by node ",
                                                          producer->name(), ", which is not in this graph"));
         }

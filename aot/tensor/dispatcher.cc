@@ -221,6 +221,40 @@ absl::StatusOr<std::vector<Tensor>> DispatchCall(OpCall call) {
   return DispatchFrom(call, 0);
 }
 
+namespace {
+
+// Checks `call.operands` (flattened) against the schema's tensor arguments,
+// group by group as `call.group_sizes` says, resolves `attrs`, runs the
+// shape rule and dispatches: the part of Dispatch after flattening.
+absl::StatusOr<std::vector<Tensor>> CheckAndDispatch(OpCall& call, const ir::AttrList& attrs) {
+  const ir::OpSchema& schema = call.op->schema();
+  int k = 0;
+  for (size_t g = 0; g < call.group_sizes.size(); ++g) {
+    const ir::SchemaArg& arg = schema.args()[schema.tensor_args()[g]];
+    const int n = call.group_sizes[g];
+    for (int i = 0; i < n; ++i, ++k) {
+      const Tensor& t = call.operands[k];
+      if (!t.defined()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(call.op->name(), ": argument '", arg.name, "' is an undefined tensor"));
+      }
+      AOT_RETURN_IF_ERROR(t.status());
+    }
+    if ((arg.kind == ir::SchemaArg::Kind::kTensor && n != 1) ||
+        (arg.kind == ir::SchemaArg::Kind::kOptionalTensor && n > 1)) {
+      return absl::InvalidArgumentError(absl::StrCat(call.op->name(), ": argument '", arg.name, "' takes ",
+                                                     arg.kind == ir::SchemaArg::Kind::kTensor ? "one tensor"
+                                                                                              : "at most one tensor",
+                                                     ", got ", n));
+    }
+  }
+  AOT_RETURN_IF_ERROR(ir::ResolveAttrs(*call.op, attrs, &call.attrs));
+  AOT_RETURN_IF_ERROR(PrepareCall(call));
+  return DispatchFrom(call, 0);
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<Tensor>> Dispatch(OpKind kind, std::vector<std::vector<Tensor>> groups,
                                              const ir::AttrList& attrs) {
   OpCall call;
@@ -231,29 +265,12 @@ absl::StatusOr<std::vector<Tensor>> Dispatch(OpKind kind, std::vector<std::vecto
                                                    " tensor arguments, got ", groups.size(),
                                                    " (schema: ", schema.ToString(), ")"));
   }
-  for (size_t g = 0; g < groups.size(); ++g) {
-    const ir::SchemaArg& arg = schema.args()[schema.tensor_args()[g]];
-    for (const Tensor& t : groups[g]) {
-      if (!t.defined()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(call.op->name(), ": argument '", arg.name, "' is an undefined tensor"));
-      }
-      AOT_RETURN_IF_ERROR(t.status());
-    }
-    size_t n = groups[g].size();
-    if ((arg.kind == ir::SchemaArg::Kind::kTensor && n != 1) ||
-        (arg.kind == ir::SchemaArg::Kind::kOptionalTensor && n > 1)) {
-      return absl::InvalidArgumentError(absl::StrCat(call.op->name(), ": argument '", arg.name, "' takes ",
-                                                     arg.kind == ir::SchemaArg::Kind::kTensor ? "one tensor"
-                                                                                              : "at most one tensor",
-                                                     ", got ", n));
-    }
-    call.group_sizes.push_back(static_cast<int>(n));
-    for (Tensor& t : groups[g]) call.operands.push_back(std::move(t));
+  call.group_sizes.reserve(groups.size());
+  for (std::vector<Tensor>& group : groups) {
+    call.group_sizes.push_back(static_cast<int>(group.size()));
+    for (Tensor& t : group) call.operands.push_back(std::move(t));
   }
-  AOT_RETURN_IF_ERROR(ir::ResolveAttrs(*call.op, attrs, &call.attrs));
-  AOT_RETURN_IF_ERROR(PrepareCall(call));
-  return DispatchFrom(call, 0);
+  return CheckAndDispatch(call, attrs);
 }
 
 std::vector<Tensor> CallOp(OpKind kind, std::vector<Tensor> operands, const ir::AttrList& attrs) {
@@ -264,17 +281,21 @@ std::vector<Tensor> CallOp(OpKind kind, std::vector<Tensor> operands, const ir::
                                                   " operands, got ", operands.size(),
                                                   " (schema: ", op.schema().ToString(), ")"));
   } else {
-    std::vector<std::vector<Tensor>> groups;
-    groups.reserve(operands.size());
+    // One operand per tensor argument: an undefined one is an absent
+    // optional tensor (a group of none), or an error for the others.
+    OpCall call;
+    call.op = &op;
+    call.group_sizes.assign(operands.size(), 1);
+    call.operands.reserve(operands.size());
     for (size_t i = 0; i < operands.size(); ++i) {
       const ir::SchemaArg& arg = op.schema().args()[op.schema().tensor_args()[i]];
       if (!operands[i].defined() && arg.kind == ir::SchemaArg::Kind::kOptionalTensor) {
-        groups.emplace_back();
+        call.group_sizes[i] = 0;
       } else {
-        groups.push_back({std::move(operands[i])});
+        call.operands.push_back(std::move(operands[i]));
       }
     }
-    out = Dispatch(kind, std::move(groups), attrs);
+    out = CheckAndDispatch(call, attrs);
   }
   if (out.ok()) return *std::move(out);
   size_t n = std::max<size_t>(1, op.schema().results().size());
@@ -282,7 +303,8 @@ std::vector<Tensor> CallOp(OpKind kind, std::vector<Tensor> operands, const ir::
 }
 
 Tensor CallOp1(OpKind kind, std::vector<Tensor> operands, const ir::AttrList& attrs) {
-  return CallOp(kind, std::move(operands), attrs)[0];
+  std::vector<Tensor> results = CallOp(kind, std::move(operands), attrs);
+  return std::move(results[0]);
 }
 
 absl::Status RegisterKernel(OpKind op, DispatchKey key, Kernel kernel, const char* file, int line) {

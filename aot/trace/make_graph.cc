@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "aot/base/status_macros.h"
 #include "aot/ir/verifier.h"
@@ -147,13 +148,11 @@ class Tracer : public DispatchMode {
     if (options_.functionalize && op->kind() == OpKind::kView) {
       op = &ir::GetOpDef(OpKind::kReshape);  // Same attribute list (the size).
     }
-    std::vector<std::vector<ir::Value*>> groups(call.group_sizes.size());
-    int k = 0;
-    for (size_t g = 0; g < call.group_sizes.size(); ++g) {
-      for (int i = 0; i < call.group_sizes[g]; ++i) {
-        AOT_ASSIGN_OR_RETURN(ir::Value * v, ValueOf(call.operands[k++]));
-        groups[g].push_back(v);
-      }
+    absl::InlinedVector<ir::Value*, 4> operands;
+    operands.reserve(call.operands.size());
+    for (const Tensor& t : call.operands) {
+      AOT_ASSIGN_OR_RETURN(ir::Value * v, ValueOf(t));
+      operands.push_back(v);
     }
     // UniqueName does not reserve a name, so later results derive theirs
     // from the first one's.
@@ -163,9 +162,9 @@ class Tracer : public DispatchMode {
     for (size_t i = 1; i < call.result_metas.size(); ++i) {
       names.push_back(graph_->UniqueName(absl::StrCat(names[0], "_", i)));
     }
-    AOT_ASSIGN_OR_RETURN(ir::Node * node,
-                         graph_->CreateUnchecked(op->kind(), std::move(groups), NamedAttrs(*op, attrs),
-                                                 call.result_metas, std::move(names)));
+    AOT_ASSIGN_OR_RETURN(ir::Node * node, graph_->CreateUncheckedResolved(op->kind(), operands, call.group_sizes,
+                                                                           std::move(attrs), call.result_metas,
+                                                                           std::move(names)));
     std::vector<Tensor> results;
     bool aliases = false;
     if (call.op->is_view() || call.kind() == OpKind::kDetach) {

@@ -1,9 +1,10 @@
 #include "aot/partition/internal/joint_analysis.h"
 
+#include <optional>
 #include <string>
 #include <utility>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "aot/base/check.h"
@@ -33,18 +34,30 @@ absl::StatusOr<JointAnalysis> JointAnalysis::Create(const ir::Graph& joint, cons
   a.values_.reserve(num_units);
   a.unit_of_.reserve(num_units);
 
-  // Value ids; tangents map to -(t + 1).
-  absl::flat_hash_map<const ir::Value*, int> id;
-  id.reserve(joint.num_inputs() + joint.num_nodes());
   for (int i = 0; i < num_primals; ++i) {
     a.nodes_.push_back(nullptr);
     a.value_begin_.push_back(i);
     a.operand_begin_.push_back(0);
-    id[joint.input(i)] = i;
     a.values_.push_back(joint.input(i));
     a.unit_of_.push_back(i);
   }
-  for (int i = num_primals; i < joint.num_inputs(); ++i) id[joint.input(i)] = -(i - num_primals + 1);
+  // Value ids, without hashing: an input by its index (tangents map to
+  // -(t + 1)), a result by its producer's unit, found through the node's
+  // order key (Graph::OrderOf, increasing along the node list).
+  std::vector<int> unit_by_order;
+  unit_by_order.reserve(joint.num_nodes());
+  auto id_of = [&](const ir::Value* v) -> std::optional<int> {
+    if (v->graph() != &joint) return std::nullopt;
+    if (v->is_input()) {
+      const int i = v->index();
+      if (i < 0 || i >= joint.num_inputs() || joint.input(i) != v) return std::nullopt;
+      return i < num_primals ? i : -(i - num_primals + 1);
+    }
+    if (v->producer()->graph() != &joint) return std::nullopt;
+    const int64_t order = joint.OrderOf(v->producer());
+    if (order >= static_cast<int64_t>(unit_by_order.size()) || unit_by_order[order] < 0) return std::nullopt;
+    return a.value_begin_[unit_by_order[order]] + v->index();
+  };
 
   std::vector<bool> tangent_dependent(num_units, false);
   for (const ir::Node* node : joint.node_range()) {
@@ -58,19 +71,21 @@ absl::StatusOr<JointAnalysis> JointAnalysis::Create(const ir::Graph& joint, cons
     a.operand_begin_.push_back(static_cast<int>(a.operands_.size()));
     bool dependent = false;
     for (int k = 0; k < node->num_operands(); ++k) {
-      auto it = id.find(node->operand(k));
-      if (it == id.end()) {
+      std::optional<int> id = id_of(node->operand(k));
+      if (!id.has_value()) {
         return absl::InvalidArgumentError(absl::StrCat("node ", node->name(), " (", node->op().name(),
                                                        "): operand ", k, " (", node->operand(k)->name(),
                                                        ") is not defined before it"));
       }
-      a.operands_.push_back(it->second);
-      dependent = dependent || it->second < 0 || tangent_dependent[a.unit_of_[it->second]];
+      a.operands_.push_back(*id);
+      dependent = dependent || *id < 0 || tangent_dependent[a.unit_of_[*id]];
     }
     tangent_dependent[unit] = dependent;
+    const int64_t order = joint.OrderOf(node);
+    if (order >= static_cast<int64_t>(unit_by_order.size())) unit_by_order.resize(order + 1, -1);
+    unit_by_order[order] = unit;
     a.value_begin_.push_back(static_cast<int>(a.values_.size()));
     for (int r = 0; r < node->num_results(); ++r) {
-      id[node->result(r)] = static_cast<int>(a.values_.size());
       a.values_.push_back(node->result(r));
       a.unit_of_.push_back(unit);
     }
@@ -85,9 +100,9 @@ absl::StatusOr<JointAnalysis> JointAnalysis::Create(const ir::Graph& joint, cons
   std::vector<bool> live_forward(num_units, false);
   std::vector<bool> live_backward(num_units, false);
   for (int i = 0; i < joint.num_outputs(); ++i) {
-    auto it = id.find(joint.output(i));
-    AOT_CHECK(it != id.end()) << "output " << i << " is not a value of the graph";
-    int v = it->second;
+    std::optional<int> id = id_of(joint.output(i));
+    AOT_CHECK(id.has_value()) << "output " << i << " is not a value of the graph";
+    int v = *id;
     a.outputs_.push_back(v);
     bool forward = i < info.num_fwd_outputs;
     if (forward && (v < 0 || tangent_dependent[a.unit_of_[v]])) {
@@ -232,34 +247,28 @@ absl::Status CopyNode(const JointAnalysis& a, int unit, ir::Graph* g, std::vecto
                       const std::vector<ir::Value*>& tangents) {
   const ir::Node& n = *a.node(unit);
   absl::Span<const int> operands = a.operands(unit);
-  std::vector<std::vector<ir::Value*>> groups(n.num_groups());
-  int k = 0;
-  for (int grp = 0; grp < n.num_groups(); ++grp) {
-    for (int i = 0; i < n.group_size(grp); ++i, ++k) {
-      int v = operands[k];
-      ir::Value* mapped = v >= 0 ? values[v] : tangents[-v - 1];
-      AOT_CHECK(mapped != nullptr) << "operand " << k << " of " << n.name() << " is not available in " << g->name();
-      groups[grp].push_back(mapped);
-    }
+  absl::InlinedVector<ir::Value*, 4> mapped_operands;
+  mapped_operands.reserve(operands.size());
+  for (size_t k = 0; k < operands.size(); ++k) {
+    int v = operands[k];
+    ir::Value* mapped = v >= 0 ? values[v] : tangents[-v - 1];
+    AOT_CHECK(mapped != nullptr) << "operand " << k << " of " << n.name() << " is not available in " << g->name();
+    mapped_operands.push_back(mapped);
   }
-  const ir::OpSchema& schema = n.op().schema();
-  ir::AttrList attrs;
-  attrs.reserve(schema.num_attrs());
-  for (int i = 0; i < schema.num_attrs(); ++i) {
-    // Attributes left out take the schema's default.
-    const ir::SchemaArg& arg = schema.args()[schema.attr_args()[i]];
-    if (arg.default_value && *arg.default_value == n.attrs()[i]) continue;
-    if (!arg.default_value && arg.optional && n.attrs()[i].is_none()) continue;
-    attrs.emplace_back(arg.name, n.attrs()[i]);
-  }
+  absl::InlinedVector<int, 4> group_sizes;
+  for (int grp = 0; grp < n.num_groups(); ++grp) group_sizes.push_back(n.group_size(grp));
   std::vector<ir::TensorMeta> metas;
   std::vector<std::string> names;
+  metas.reserve(n.num_results());
+  names.reserve(n.num_results());
   for (int r = 0; r < n.num_results(); ++r) {
     metas.push_back(n.result(r)->meta());
     names.push_back(n.result(r)->name());
   }
   AOT_ASSIGN_OR_RETURN(ir::Node * copy,
-                       g->CreateUnchecked(n.kind(), std::move(groups), attrs, std::move(metas), std::move(names)));
+                       g->CreateUncheckedResolved(n.kind(), mapped_operands, group_sizes,
+                                                   std::vector<ir::AttrValue>(n.attrs().begin(), n.attrs().end()),
+                                                   std::move(metas), std::move(names)));
   for (const auto& [key, value] : n.annotations()) copy->set_annotation(key, value);
   for (int r = 0; r < n.num_results(); ++r) values[a.value_begin(unit) + r] = copy->result(r);
   return absl::OkStatus();
