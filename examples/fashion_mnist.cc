@@ -185,18 +185,6 @@ void MakeBatch(const Split& s, const std::vector<int64_t>& order, int64_t begin,
   }
 }
 
-absl::StatusOr<aot::PartitionFn> Partitioner(const std::string& name) {
-  if (name == "default") return aot::DefaultPartitionFn();
-  if (name == "mincut") return aot::MinCutPartitionFn();
-  double budget = 0;
-  if (absl::StartsWith(name, "budget=") && absl::SimpleAtod(name.substr(7), &budget) && budget >= 0 &&
-      budget <= 1) {
-    return aot::MemoryBudgetPartitionFn(budget);
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat("--partitioner=", name, ": expected default, mincut or budget=F with F in [0, 1]"));
-}
-
 absl::Status Main(int argc, char** argv) {
   AOT_ASSIGN_OR_RETURN(Flags flags, ParseFlags(argc, argv));
   AOT_ASSIGN_OR_RETURN(Split train, ReadSplit(flags.data_dir, "train", flags.train_limit));
@@ -216,7 +204,7 @@ absl::Status Main(int argc, char** argv) {
   AOT_RETURN_IF_ERROR(net->To(flags.device));
   std::optional<aot::AotModule> compiled;
   if (flags.mode == "aot") {
-    AOT_ASSIGN_OR_RETURN(aot::PartitionFn partition, Partitioner(flags.partitioner));
+    AOT_ASSIGN_OR_RETURN(aot::PartitionFn partition, aot::partition::PartitionerByName(flags.partitioner));
     AOT_ASSIGN_OR_RETURN(compiled, aot::aot_module(net, {.partition_fn = partition}));
   }
   auto forward = [&](const Tensor& x) -> absl::StatusOr<Tensor> {

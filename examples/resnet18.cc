@@ -80,24 +80,13 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
   return f;
 }
 
-absl::StatusOr<aot::PartitionFn> Partitioner(const std::string& name) {
-  if (name == "default") return aot::DefaultPartitionFn();
-  if (name == "mincut") return aot::MinCutPartitionFn();
-  double budget = 0;
-  if (absl::StartsWith(name, "budget=") && absl::SimpleAtod(name.substr(7), &budget) && budget >= 0 &&
-      budget <= 1) {
-    return aot::MemoryBudgetPartitionFn(budget);
-  }
-  return absl::InvalidArgumentError(absl::StrCat("--partitioner=", name, ": expected default, mincut or budget=F"));
-}
-
 double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
 
 absl::Status Main(int argc, char** argv) {
   AOT_ASSIGN_OR_RETURN(Flags flags, ParseFlags(argc, argv));
-  AOT_ASSIGN_OR_RETURN(aot::PartitionFn partition, Partitioner(flags.partitioner));
+  AOT_ASSIGN_OR_RETURN(aot::PartitionFn partition, aot::partition::PartitionerByName(flags.partitioner));
   // Two identical networks: one runs eagerly, one compiled.
   std::shared_ptr<aot::models::ResNet> eager = aot::models::ResNet18(flags.classes, /*seed=*/0);
   std::shared_ptr<aot::models::ResNet> net = aot::models::ResNet18(flags.classes, /*seed=*/0);

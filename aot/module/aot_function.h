@@ -36,15 +36,16 @@
 #include "aot/decomp/decomposition_table.h"
 #include "aot/module/compiler.h"
 #include "aot/partition/partition_types.h"
+#include "aot/partition/partitioner_by_name.h"
 #include "aot/tensor/tensor.h"
 
 namespace aot {
 
 using TensorFn = std::function<std::vector<Tensor>(const std::vector<Tensor>&)>;
 
-// Splits a joint graph (partition_types.h).
-using PartitionFn = std::function<absl::StatusOr<partition::Partition>(const ir::Graph& joint,
-                                                                        const partition::JointInfo& info)>;
+// Splits a joint graph (partition_types.h); partition::PartitionerByName
+// makes one from a name ("default", "mincut", "budget=0.3").
+using PartitionFn = partition::Partitioner;
 // partition::DefaultPartition: saves every forward value the backward uses.
 PartitionFn DefaultPartitionFn();
 // partition::MinCutPartition with the default recompute policy.

@@ -30,6 +30,7 @@
 #include "aot/ir/verifier.h"
 #include "aot/partition/memory_budget.h"
 #include "aot/partition/partition.h"
+#include "aot/partition/partitioner_by_name.h"
 #include "aot/partition/partition_types.h"
 #include "tools/aotc_lib/args.h"
 #include "tools/aotc_lib/graph_file.h"
@@ -171,21 +172,9 @@ absl::StatusOr<JointSource> ResolveJoint(const Context& ctx, const GraphFile& fi
 
 absl::StatusOr<partition::Partition> RunPartitioner(const Context& ctx, const JointSource& src) {
   const std::string name = ctx.args.Get("partitioner", "default");
-  absl::StatusOr<partition::Partition> p;
-  if (name == "default") {
-    p = partition::DefaultPartition(*src.joint, src.info);
-  } else if (name == "mincut" || name == "min_cut") {
-    p = partition::MinCutPartition(*src.joint, src.info);
-  } else if (absl::StartsWith(name, "budget=") || absl::StartsWith(name, "memory_budget=")) {
-    double budget = 0;
-    if (!absl::SimpleAtod(name.substr(name.find('=') + 1), &budget) || !(budget >= 0 && budget <= 1)) {
-      return UsageError(absl::StrCat("--partitioner=", name, ": the budget must be a number in [0, 1]"));
-    }
-    p = partition::MemoryBudgetPartition(*src.joint, src.info, budget);
-  } else {
-    return UsageError(
-        absl::StrCat("unknown partitioner '", name, "': expected default, mincut or budget=B (B in [0, 1])"));
-  }
+  absl::StatusOr<partition::Partitioner> partitioner = partition::PartitionerByName(name);
+  if (!partitioner.ok()) return UsageError(absl::StrCat("--partitioner: ", partitioner.status().message()));
+  absl::StatusOr<partition::Partition> p = (*partitioner)(*src.joint, src.info);
   if (!p.ok()) {
     return absl::Status(p.status().code(),
                         absl::StrCat("partitioning ", ctx.args.positional[0], ": ", p.status().message()));

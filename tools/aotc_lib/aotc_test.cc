@@ -305,7 +305,7 @@ TEST_F(AotcTest, PartitionNeedsToKnowHowToSplit) {
   EXPECT_THAT(r.err, HasSubstr("unknown partitioner 'greedy': expected default, mincut or budget=B (B in [0, 1])"));
   r = Aotc({"partition", "joint.txt", "--partitioner=budget=1.5"});
   EXPECT_EQ(r.status, 2);
-  EXPECT_THAT(r.err, HasSubstr("--partitioner=budget=1.5: the budget must be a number in [0, 1]"));
+  EXPECT_THAT(r.err, HasSubstr("--partitioner: partitioner 'budget=1.5': the budget must be a number in [0, 1]"));
 }
 
 // --- run ----------------------------------------------------------------------
