@@ -33,6 +33,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "aot/backends/common/conv_geometry.h"
 #include "aot/backends/cuda/cuda.h"
 #include "aot/backends/cuda/cuda_status.h"
 #include "aot/backends/cuda/cuda_utils.h"
@@ -70,85 +71,10 @@ absl::StatusOr<cudnnHandle_t> CudnnHandle(int device) {
   return handles[device];
 }
 
-// Everything that determines a convolution's shapes (as the CPU kernel's).
-struct ConvGeometry {
-  int64_t n = 0, c = 0, h = 0, w = 0;
-  int64_t oc = 0, kh = 0, kw = 0;
-  int64_t oh = 0, ow = 0;
-  int64_t sh = 1, sw = 1, ph = 0, pw = 0, dh = 1, dw = 1, groups = 1;
-};
-
-int64_t OutSize(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d) {
-  int64_t numer = in + 2 * p - d * (k - 1) - 1;
-  return numer < 0 ? 0 : numer / s + 1;
-}
-
-absl::StatusOr<std::pair<int64_t, int64_t>> AttrPair(const OpCall& call, const char* name, int64_t dflt) {
-  const std::vector<int64_t>& v = call.attr(name).ints();
-  if (v.empty()) return std::make_pair(dflt, dflt);
-  if (v.size() == 1) return std::make_pair(v[0], v[0]);
-  if (v.size() == 2) return std::make_pair(v[0], v[1]);
-  return absl::InvalidArgumentError(
-      absl::StrCat(Name(call), ": '", name, "' must have 1 or 2 elements, got [", absl::StrJoin(v, ","), "]"));
-}
-
-absl::StatusOr<ConvGeometry> Geometry(const OpCall& call, absl::Span<const int64_t> input,
-                                      absl::Span<const int64_t> weight) {
-  const std::string& op = Name(call);
-  if (input.size() != 4 || weight.size() != 4) {
-    return absl::InvalidArgumentError(absl::StrCat(op, ": input [", absl::StrJoin(input, ","), "] and weight [",
-                                                   absl::StrJoin(weight, ","), "] must have 4 dimensions"));
-  }
-  ConvGeometry g;
-  g.n = input[0], g.c = input[1], g.h = input[2], g.w = input[3];
-  g.oc = weight[0], g.kh = weight[2], g.kw = weight[3];
-  AOT_ASSIGN_OR_RETURN(auto stride, AttrPair(call, "stride", 1));
-  AOT_ASSIGN_OR_RETURN(auto pad, AttrPair(call, "padding", 0));
-  AOT_ASSIGN_OR_RETURN(auto dil, AttrPair(call, "dilation", 1));
-  std::tie(g.sh, g.sw) = stride;
-  std::tie(g.ph, g.pw) = pad;
-  std::tie(g.dh, g.dw) = dil;
-  g.groups = call.attr("groups").i();
-  for (int64_t s : input) {
-    if (s < 0) return absl::InvalidArgumentError(absl::StrCat(op, ": negative size in [", absl::StrJoin(input, ","), "]"));
-  }
-  for (int64_t s : weight) {
-    if (s < 0) return absl::InvalidArgumentError(absl::StrCat(op, ": negative size in [", absl::StrJoin(weight, ","), "]"));
-  }
-  if (g.sh <= 0 || g.sw <= 0 || g.dh <= 0 || g.dw <= 0 || g.ph < 0 || g.pw < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(op, ": stride and dilation must be positive, padding non-negative"));
-  }
-  if (g.groups <= 0 || g.c % g.groups != 0 || g.oc % g.groups != 0 || weight[1] * g.groups != g.c) {
-    return absl::InvalidArgumentError(absl::StrCat(op, ": input with ", g.c, " channels and weight [",
-                                                   absl::StrJoin(weight, ","), "] do not match groups=", g.groups));
-  }
-  g.oh = OutSize(g.h, g.kh, g.sh, g.ph, g.dh);
-  g.ow = OutSize(g.w, g.kw, g.sw, g.pw, g.dw);
-  if (g.oh <= 0 || g.ow <= 0) {
-    return absl::InvalidArgumentError(absl::StrCat(op, ": kernel [", absl::StrJoin(weight, ","),
-                                                   "] is larger than the padded input [", absl::StrJoin(input, ","),
-                                                   "]"));
-  }
-  return g;
-}
-
-absl::Status CheckGradOutput(const OpCall& call, const Tensor& grad, const ConvGeometry& g) {
-  std::vector<int64_t> want = {g.n, g.oc, g.oh, g.ow};
-  if (std::vector<int64_t>(grad.sizes().begin(), grad.sizes().end()) != want) {
-    return absl::InvalidArgumentError(absl::StrCat(Name(call), ": grad_output ", grad.meta().ToString(),
-                                                   " must have the convolution's output shape [",
-                                                   absl::StrJoin(want, ","), "]"));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status CheckFloatPair(const OpCall& call, const Tensor& a, const Tensor& b) {
-  if (a.dtype() != b.dtype() || !ir::IsFloating(a.dtype())) {
-    return absl::InvalidArgumentError(absl::StrCat(Name(call), ": expected two tensors of one floating dtype, got ",
-                                                   a.meta().ToString(), " and ", b.meta().ToString()));
-  }
-  return absl::OkStatus();
-}
+using backends::CheckConvGradOutput;
+using backends::CheckFloatPair;
+using backends::ConvGeometry;
+using backends::ConvGeometryOf;
 
 cudnnDataType_t CudnnType(DType d) {
   switch (d) {
@@ -342,7 +268,7 @@ KernelResult Conv2dKernel(const OpCall& call) {
   const Tensor& weight = call.input(1);
   const Tensor* bias = call.optional_input(2);
   AOT_RETURN_IF_ERROR(CheckFloatPair(call, input, weight));
-  AOT_ASSIGN_OR_RETURN(ConvGeometry g, Geometry(call, input.sizes(), weight.sizes()));
+  AOT_ASSIGN_OR_RETURN(ConvGeometry g, ConvGeometryOf(call, input.sizes(), weight.sizes()));
   const Device dev = CallDevice(call);
   AOT_ASSIGN_OR_RETURN(Tensor out, NewResult(call, 0, dev, input.dtype()));
   if (out.numel() == 0) return std::vector<Tensor>{out};
@@ -371,8 +297,8 @@ KernelResult Conv2dBackwardInputKernel(const OpCall& call) {
   const Tensor& weight = call.input(1);
   AOT_RETURN_IF_ERROR(CheckFloatPair(call, grad, weight));
   const std::vector<int64_t>& input_size = call.attr("input_size").ints();
-  AOT_ASSIGN_OR_RETURN(ConvGeometry g, Geometry(call, input_size, weight.sizes()));
-  AOT_RETURN_IF_ERROR(CheckGradOutput(call, grad, g));
+  AOT_ASSIGN_OR_RETURN(ConvGeometry g, ConvGeometryOf(call, input_size, weight.sizes()));
+  AOT_RETURN_IF_ERROR(CheckConvGradOutput(call, grad, g));
   const Device dev = CallDevice(call);
   AOT_ASSIGN_OR_RETURN(Tensor dx, NewResult(call, 0, dev, grad.dtype()));
   if (dx.numel() == 0) return std::vector<Tensor>{dx};
@@ -391,8 +317,8 @@ KernelResult Conv2dBackwardWeightKernel(const OpCall& call) {
   const Tensor& input = call.input(1);
   AOT_RETURN_IF_ERROR(CheckFloatPair(call, grad, input));
   const std::vector<int64_t>& weight_size = call.attr("weight_size").ints();
-  AOT_ASSIGN_OR_RETURN(ConvGeometry g, Geometry(call, input.sizes(), weight_size));
-  AOT_RETURN_IF_ERROR(CheckGradOutput(call, grad, g));
+  AOT_ASSIGN_OR_RETURN(ConvGeometry g, ConvGeometryOf(call, input.sizes(), weight_size));
+  AOT_RETURN_IF_ERROR(CheckConvGradOutput(call, grad, g));
   const Device dev = CallDevice(call);
   AOT_ASSIGN_OR_RETURN(Tensor dw, NewResult(call, 0, dev, grad.dtype()));
   if (dw.numel() == 0) return std::vector<Tensor>{dw};
