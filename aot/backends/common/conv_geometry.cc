@@ -14,9 +14,18 @@ int64_t ConvOutSize(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d) {
   return numer < 0 ? 0 : numer / s + 1;
 }
 
-absl::StatusOr<std::pair<int64_t, int64_t>> AttrPair(const OpCall& call, const char* name, int64_t dflt) {
+int64_t PoolOutputSize(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d, bool ceil_mode) {
+  int64_t numer = in + 2 * p - d * (k - 1) - 1;
+  if (ceil_mode) numer += s - 1;
+  int64_t out = (numer >= 0 ? numer / s : -((-numer + s - 1) / s)) + 1;
+  if (ceil_mode && (out - 1) * s >= in + p) --out;
+  return out;
+}
+
+absl::StatusOr<std::pair<int64_t, int64_t>> AttrPair(const OpCall& call, const char* name,
+                                                     std::pair<int64_t, int64_t> if_empty) {
   const std::vector<int64_t>& v = call.attr(name).ints();
-  if (v.empty()) return std::make_pair(dflt, dflt);
+  if (v.empty()) return if_empty;
   if (v.size() == 1) return std::make_pair(v[0], v[0]);
   if (v.size() == 2) return std::make_pair(v[0], v[1]);
   return absl::InvalidArgumentError(

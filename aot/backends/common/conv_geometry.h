@@ -1,5 +1,5 @@
-// The shape arithmetic and argument checks of 2-D convolution that every
-// backend shares: reading stride/padding/dilation/groups from an OpCall,
+// The shape arithmetic and argument checks of 2-D convolution (and the
+// pooling output size) that every backend shares: reading stride/padding/dilation/groups from an OpCall,
 // checking them against the input and weight sizes, and the output size
 // (PyTorch's floor mode).
 #ifndef AOT_BACKENDS_COMMON_CONV_GEOMETRY_H_
@@ -35,9 +35,17 @@ struct ConvGeometry {
 // fit).
 int64_t ConvOutSize(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d);
 
-// An int[] attribute of one or two elements as a pair (empty: `dflt`);
+// An int[] attribute of one or two elements as a pair (empty: `if_empty`);
 // InvalidArgument naming the op otherwise.
-absl::StatusOr<std::pair<int64_t, int64_t>> AttrPair(const OpCall& call, const char* name, int64_t dflt);
+absl::StatusOr<std::pair<int64_t, int64_t>> AttrPair(const OpCall& call, const char* name,
+                                                     std::pair<int64_t, int64_t> if_empty);
+inline absl::StatusOr<std::pair<int64_t, int64_t>> AttrPair(const OpCall& call, const char* name, int64_t dflt) {
+  return AttrPair(call, name, std::make_pair(dflt, dflt));
+}
+
+// PyTorch's pooling output size along one dimension: floor or ceil mode,
+// where the last window must start inside the input or the left padding.
+int64_t PoolOutputSize(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d, bool ceil_mode);
 
 // Reads stride, padding, dilation and groups of `call` and checks them with
 // `input` (NCHW) and `weight` (OIHW) sizes; computes the output size.

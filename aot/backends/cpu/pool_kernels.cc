@@ -20,6 +20,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "aot/backends/common/conv_geometry.h"
 #include "aot/backends/cpu/cpu_utils.h"
 #include "aot/backends/cpu/strided.h"
 #include "aot/base/status_macros.h"
@@ -41,25 +42,8 @@ struct PoolGeometry {
   int64_t Grain() const { return std::max<int64_t>(1, kGrain / std::max<int64_t>(1, oh * ow * kh * kw)); }
 };
 
-// PyTorch's pooling output size: floor or ceil mode, where the last window
-// must start inside the input or the left padding.
-int64_t PoolOutputSize(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d, bool ceil_mode) {
-  int64_t numer = in + 2 * p - d * (k - 1) - 1;
-  if (ceil_mode) numer += s - 1;
-  int64_t out = (numer >= 0 ? numer / s : -((-numer + s - 1) / s)) + 1;
-  if (ceil_mode && (out - 1) * s >= in + p) --out;
-  return out;
-}
-
-absl::StatusOr<std::pair<int64_t, int64_t>> AttrPair(const OpCall& call, const char* name,
-                                                     std::pair<int64_t, int64_t> if_empty) {
-  const std::vector<int64_t>& v = call.attr(name).ints();
-  if (v.empty()) return if_empty;
-  if (v.size() == 1) return std::make_pair(v[0], v[0]);
-  if (v.size() == 2) return std::make_pair(v[0], v[1]);
-  return absl::InvalidArgumentError(
-      absl::StrCat(OpName(call), ": '", name, "' must have 1 or 2 elements, got [", absl::StrJoin(v, ","), "]"));
-}
+using backends::AttrPair;
+using backends::PoolOutputSize;
 
 absl::Status CheckRank(const OpCall& call, const Tensor& self) {
   if (self.dim() != 3 && self.dim() != 4) {

@@ -15,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "aot/backends/common/conv_geometry.h"
 #include "aot/backends/cuda/cuda_utils.h"
 #include "aot/backends/cuda/device_kernels.h"
 #include "aot/base/status_macros.h"
@@ -25,24 +26,8 @@ namespace {
 
 const std::string& Name(const OpCall& call) { return call.op->name(); }
 
-// PyTorch's pooling output size (floor or ceil mode).
-int64_t PoolOutputSize(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d, bool ceil_mode) {
-  int64_t numer = in + 2 * p - d * (k - 1) - 1;
-  if (ceil_mode) numer += s - 1;
-  int64_t out = (numer >= 0 ? numer / s : -((-numer + s - 1) / s)) + 1;
-  if (ceil_mode && (out - 1) * s >= in + p) --out;
-  return out;
-}
-
-absl::StatusOr<std::pair<int64_t, int64_t>> AttrPair(const OpCall& call, const char* name,
-                                                     std::pair<int64_t, int64_t> if_empty) {
-  const std::vector<int64_t>& v = call.attr(name).ints();
-  if (v.empty()) return if_empty;
-  if (v.size() == 1) return std::make_pair(v[0], v[0]);
-  if (v.size() == 2) return std::make_pair(v[0], v[1]);
-  return absl::InvalidArgumentError(
-      absl::StrCat(Name(call), ": '", name, "' must have 1 or 2 elements, got [", absl::StrJoin(v, ","), "]"));
-}
+using backends::AttrPair;
+using backends::PoolOutputSize;
 
 absl::Status CheckInput(const OpCall& call, const Tensor& self) {
   if (self.dim() != 3 && self.dim() != 4) {
