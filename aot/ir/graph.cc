@@ -65,20 +65,15 @@ void Value::ReplaceAllUsesWith(Value* other) {
 // ---------------------------------------------------------------------------
 // Node
 
-Node::~Node() {
-  // Operands first: they may refer to this node's own results only in a
-  // broken graph, but never leave dangling links either way.
-  DropOperands();
-}
-
 void Node::DropOperands() {
-  operands_.reset();
+  for (int k = 0; k < num_operands_; ++k) operands_[k].~Use();
+  operands_ = nullptr;
   num_operands_ = 0;
 }
 
 const std::string& Node::name() const {
   static const std::string* const kEmpty = new std::string;
-  return results_.empty() ? *kEmpty : results_[0]->name();
+  return num_results_ == 0 ? *kEmpty : results_[0].name();
 }
 
 int Node::group_start(int g) const {
@@ -129,8 +124,8 @@ void Node::set_annotation(absl::string_view key, absl::string_view value) {
 }
 
 bool Node::is_dead() const {
-  for (const auto& r : results_) {
-    if (r->has_uses()) return false;
+  for (int r = 0; r < num_results_; ++r) {
+    if (results_[r].has_uses()) return false;
   }
   return true;
 }
@@ -139,11 +134,32 @@ bool Node::is_dead() const {
 // Graph
 
 Graph::~Graph() {
-  // Drop every use before any value goes away.
+  // Everything goes at once: the use lists need not be kept consistent, so
+  // no operand slot is unlinked (the arena takes the memory).
   outputs_.clear();
-  for (auto& n : nodes_) n->DropOperands();
-  nodes_.clear();
+  for (Node* n = first_; n != nullptr;) {
+    Node* next = n->next_;
+    Destroy(n, /*unlink_uses=*/false);
+    n = next;
+  }
+  for (auto& in : inputs_) in->first_use_ = nullptr;
   inputs_.clear();
+}
+
+void Graph::Destroy(Node* node, bool unlink_uses) {
+  if (unlink_uses) {
+    node->DropOperands();
+  } else {
+    node->operands_ = nullptr;
+    node->num_operands_ = 0;
+  }
+  for (int r = 0; r < node->num_results_; ++r) {
+    Value& v = node->results_[r];
+    if (!unlink_uses) v.first_use_ = nullptr;
+    v.~Value();
+  }
+  node->num_results_ = 0;
+  node->~Node();
 }
 
 namespace {
@@ -199,7 +215,7 @@ void Graph::ReleaseName(const std::string& name) { values_by_name_.erase(name); 
 Value* Graph::AddInput(absl::string_view name, TensorMeta meta) {
   std::string unique = UniqueName(name);
   auto v = std::unique_ptr<Value>(new Value(this, nullptr, num_inputs(), unique, std::move(meta)));
-  values_by_name_[unique] = v.get();
+  values_by_name_[v->name()] = v.get();
   inputs_.push_back(std::move(v));
   return inputs_.back().get();
 }
@@ -313,11 +329,11 @@ absl::StatusOr<Node*> Graph::CreateWithGroups(OpKind kind, std::vector<std::vect
   ShapeContext ctx(op, metas, resolved);
   AOT_ASSIGN_OR_RETURN(std::vector<TensorMeta> result_metas, op.shape_fn()(ctx));
   std::string base = options.name.empty() ? op.schema().name() : options.name;
-  std::unique_ptr<Node> node = NewNode(&op, operands, group_sizes, std::move(resolved));
+  Node* node = NewNode(&op, operands, group_sizes, std::move(resolved), static_cast<int>(result_metas.size()));
   for (size_t i = 0; i < result_metas.size(); ++i) {
-    AddResult(node.get(), UniqueName(base), std::move(result_metas[i]));
+    AddResult(node, UniqueName(base), std::move(result_metas[i]));
   }
-  return Insert(std::move(node), options.insert_before);
+  return Insert(node, options.insert_before);
 }
 
 absl::StatusOr<Node*> Graph::CreateUnchecked(OpKind kind, std::vector<std::vector<Value*>> groups,
@@ -354,77 +370,93 @@ absl::StatusOr<Node*> Graph::CreateUncheckedResolved(OpKind kind, absl::Span<Val
                                                    op.schema().num_attrs()));
   }
   for (int i = 0; i < static_cast<int>(attrs.size()); ++i) AOT_RETURN_IF_ERROR(CheckAttrValue(op, i, &attrs[i]));
-  std::unique_ptr<Node> node = NewNode(&op, operands, group_sizes, std::move(attrs));
-  node->results_.reserve(result_metas.size());
+  Node* node = NewNode(&op, operands, group_sizes, std::move(attrs), static_cast<int>(result_metas.size()));
   for (size_t i = 0; i < result_metas.size(); ++i) {
-    AddResult(node.get(), std::move(result_names[i]), std::move(result_metas[i]));
+    AddResult(node, std::move(result_names[i]), std::move(result_metas[i]));
   }
-  return Insert(std::move(node), insert_before);
+  return Insert(node, insert_before);
 }
 
-std::unique_ptr<Node> Graph::NewNode(const OpDef* op, absl::Span<Value* const> operands,
-                                     absl::Span<const int> group_sizes, std::vector<AttrValue> attrs) {
-  auto node = std::unique_ptr<Node>(new Node(this, op));
+Node* Graph::NewNode(const OpDef* op, absl::Span<Value* const> operands, absl::Span<const int> group_sizes,
+                     std::vector<AttrValue> attrs, int num_results) {
+  Node* node = new (arena_.Allocate(sizeof(Node), alignof(Node))) Node(this, op);
   node->group_sizes_.assign(group_sizes.begin(), group_sizes.end());
   const int num_operands = static_cast<int>(operands.size());
-  if (num_operands > 0) node->operands_.reset(new Use[num_operands]);
+  if (num_operands > 0) node->operands_ = arena_.AllocateArray<Use>(num_operands);
   node->num_operands_ = num_operands;
   for (int k = 0; k < num_operands; ++k) {
-    Use& use = node->operands_[k];
-    use.owner_ = node.get();
-    use.index_ = k;
-    use.set(operands[k]);
+    Use* use = new (&node->operands_[k]) Use(node, k);
+    use->set(operands[k]);
   }
   node->attrs_ = std::move(attrs);
+  if (num_results > 0) node->results_ = arena_.AllocateArray<Value>(num_results);
   return node;
 }
 
 Value* Graph::AddResult(Node* node, std::string name, TensorMeta meta) {
-  auto v = std::unique_ptr<Value>(
-      new Value(this, node, node->num_results(), std::move(name), std::move(meta)));
-  values_by_name_[v->name()] = v.get();
-  node->results_.push_back(std::move(v));
-  return node->results_.back().get();
+  // NewNode reserved the slot; results are added in order.
+  Value* v = new (&node->results_[node->num_results_])
+      Value(this, node, node->num_results_, std::move(name), std::move(meta));
+  ++node->num_results_;
+  values_by_name_[v->name()] = v;
+  return v;
 }
 
-Node* Graph::Insert(std::unique_ptr<Node> node, Node* insert_before) {
-  Node* raw = node.get();
-  auto pos = insert_before == nullptr ? nodes_.end() : insert_before->self_;
-  raw->self_ = nodes_.insert(pos, std::move(node));
+void Graph::Link(Node* node, Node* pos) {
+  Node* prev = pos == nullptr ? last_ : pos->prev_;
+  node->prev_ = prev;
+  node->next_ = pos;
+  (prev == nullptr ? first_ : prev->next_) = node;
+  (pos == nullptr ? last_ : pos->prev_) = node;
+  ++num_nodes_;
+}
+
+void Graph::Unlink(Node* node) {
+  (node->prev_ == nullptr ? first_ : node->prev_->next_) = node->next_;
+  (node->next_ == nullptr ? last_ : node->next_->prev_) = node->prev_;
+  node->prev_ = node->next_ = nullptr;
+  --num_nodes_;
+}
+
+Node* Graph::Insert(Node* node, Node* insert_before) {
+  Node* prev = insert_before == nullptr ? last_ : insert_before->prev_;
+  Link(node, insert_before);
   if (insert_before == nullptr && order_valid_) {
     // Appending keeps the cached order valid.
-    raw->order_ = nodes_.size() == 1 ? 0 : (*std::prev(raw->self_))->order_ + 1;
+    node->order_ = prev == nullptr ? 0 : prev->order_ + 1;
   } else {
     order_valid_ = false;
   }
-  return raw;
+  return node;
 }
 
 std::vector<Node*> Graph::nodes() const {
   std::vector<Node*> out;
-  out.reserve(nodes_.size());
-  for (const auto& n : nodes_) out.push_back(n.get());
+  out.reserve(num_nodes_);
+  for (Node* n = first_; n != nullptr; n = n->next_) out.push_back(n);
   return out;
 }
 
 absl::Status Graph::EraseNode(Node* node) {
   if (node->graph() != this) return absl::InvalidArgumentError("EraseNode: node belongs to another graph");
-  for (const auto& r : node->results_) {
-    if (Use* u = r->first_use()) {
+  for (int i = 0; i < node->num_results_; ++i) {
+    const Value& r = node->results_[i];
+    if (Use* u = r.first_use()) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "EraseNode: ", r->name(), " is still used by ",
+          "EraseNode: ", r.name(), " is still used by ",
           u->owner() ? absl::StrCat("node ", u->owner()->name()) : std::string("the graph outputs")));
     }
   }
-  node->DropOperands();
-  for (const auto& r : node->results_) ReleaseName(r->name());
-  nodes_.erase(node->self_);
+  for (int i = 0; i < node->num_results_; ++i) ReleaseName(node->results_[i].name());
+  Unlink(node);
+  Destroy(node, /*unlink_uses=*/true);
   return absl::OkStatus();
 }
 
 void Graph::MoveBefore(Node* node, Node* pos) {
-  auto dest = pos == nullptr ? nodes_.end() : pos->self_;
-  nodes_.splice(dest, nodes_, node->self_);
+  if (node == pos) return;
+  Unlink(node);
+  Link(node, pos);
   order_valid_ = false;
 }
 
@@ -450,7 +482,7 @@ int64_t Graph::OrderOf(const Node* node) const {
   AOT_CHECK(node->graph() == this) << "node not in graph";
   if (!order_valid_) {
     int64_t i = 0;
-    for (const auto& n : nodes_) n->order_ = i++;
+    for (Node* n = first_; n != nullptr; n = n->next_) n->order_ = i++;
     order_valid_ = true;
   }
   return node->order_;
@@ -461,14 +493,14 @@ absl::Status Graph::SortTopologically() {
   // its operands. Nodes already in order stay in order.
   enum State : uint8_t { kUnvisited, kVisiting, kDone };
   absl::flat_hash_map<const Node*, State> state;
-  state.reserve(nodes_.size());
+  state.reserve(num_nodes_);
   std::vector<Node*> order;
-  order.reserve(nodes_.size());
+  order.reserve(num_nodes_);
   std::vector<std::pair<Node*, int>> stack;
-  for (const auto& root : nodes_) {
-    if (state[root.get()] != kUnvisited) continue;
-    stack.emplace_back(root.get(), 0);
-    state[root.get()] = kVisiting;
+  for (Node* root = first_; root != nullptr; root = root->next_) {
+    if (state[root] != kUnvisited) continue;
+    stack.emplace_back(root, 0);
+    state[root] = kVisiting;
     while (!stack.empty()) {
       auto& [n, next] = stack.back();
       if (next < n->num_operands()) {
@@ -490,7 +522,10 @@ absl::Status Graph::SortTopologically() {
       stack.pop_back();
     }
   }
-  for (Node* n : order) nodes_.splice(nodes_.end(), nodes_, n->self_);
+  // Relink in the new order.
+  first_ = last_ = nullptr;
+  num_nodes_ = 0;
+  for (Node* n : order) Link(n, nullptr);
   order_valid_ = false;
   return absl::OkStatus();
 }
@@ -500,14 +535,17 @@ std::unique_ptr<Graph> Graph::Clone() const {
   absl::flat_hash_map<const Value*, Value*> map;
   map.reserve(values_by_name_.size());
   for (const auto& in : inputs_) map[in.get()] = g->AddInput(in->name(), in->meta());
-  for (const auto& n : nodes_) {
+  for (const Node* n = first_; n != nullptr; n = n->next_) {
     absl::InlinedVector<Value*, 4> operands;
     operands.reserve(n->num_operands());
     for (int k = 0; k < n->num_operands(); ++k) operands.push_back(map.at(n->operand(k)));
-    std::unique_ptr<Node> node = g->NewNode(n->op_, operands, n->group_sizes_, n->attrs_);
+    Node* node = g->NewNode(n->op_, operands, n->group_sizes_, n->attrs_, n->num_results_);
     node->annotations_ = n->annotations_;
-    for (const auto& r : n->results_) map[r.get()] = g->AddResult(node.get(), r->name(), r->meta());
-    g->Insert(std::move(node), nullptr);
+    for (int r = 0; r < n->num_results_; ++r) {
+      const Value* v = n->result(r);
+      map[v] = g->AddResult(node, v->name(), v->meta());
+    }
+    g->Insert(node, nullptr);
   }
   g->name_counters_ = name_counters_;
   for (const auto& o : outputs_) g->AddOutput(map.at(o->get()));

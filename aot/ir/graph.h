@@ -14,7 +14,9 @@
 //   //     return (cos_1, cos)
 //
 // Ownership: the Graph owns Nodes and input Values (stable addresses until
-// erased); a Node owns its result Values. Each operand slot (Use) links itself
+// erased); a Node owns its result Values. Nodes, their operand slots and
+// result Values live in the graph's arena (aot/base/arena.h): an erased
+// node's bytes are reclaimed with the graph. Each operand slot (Use) links itself
 // into its Value's use list, so users(), ReplaceAllUsesWith and DCE cost
 // O(uses). Editing while iterating: copy the list first, or step past a node
 // before erasing it.
@@ -22,7 +24,6 @@
 #define AOT_IR_GRAPH_H_
 
 #include <cstdint>
-#include <list>
 #include <memory>
 #include <string>
 #include <utility>
@@ -35,6 +36,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "aot/base/arena.h"
 #include "aot/ir/attr.h"
 #include "aot/ir/op.h"
 #include "aot/ir/shape.h"
@@ -122,7 +124,6 @@ class Node {
  public:
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
-  ~Node();
 
   const OpDef& op() const { return *op_; }
   OpKind kind() const { return op_->kind(); }
@@ -149,8 +150,12 @@ class Node {
   // Sets attribute `name`; InvalidArgument if unknown or of the wrong type.
   absl::Status set_attr(absl::string_view name, AttrValue value);
 
-  int num_results() const { return static_cast<int>(results_.size()); }
-  Value* result(int i = 0) const { return results_[i].get(); }
+  int num_results() const { return num_results_; }
+  Value* result(int i = 0) const { return &results_[i]; }
+
+  // The neighbours in program order; nullptr at either end.
+  Node* prev_node() const { return prev_; }
+  Node* next_node() const { return next_; }
 
   // Free-form annotations that passes and tools read (e.g. "scope" for the
   // module a node came from, "recompute" for partitioner hints). Printed and
@@ -166,22 +171,28 @@ class Node {
  private:
   friend class Graph;
   Node(Graph* graph, const OpDef* op) : graph_(graph), op_(op) {}
+  // Only the graph destroys nodes (they live in its arena), after
+  // DropOperands and with every result already destroyed.
+  ~Node() = default;
 
   // Drops every operand use (before the node or its operands go away).
   void DropOperands();
 
   Graph* graph_;
   const OpDef* op_;
-  // One allocation for all operand slots: their addresses are linked into
-  // use lists, and the count is fixed at creation.
-  std::unique_ptr<Use[]> operands_;
+  // The program order: a doubly linked list threaded through the nodes.
+  Node* prev_ = nullptr;
+  Node* next_ = nullptr;
+  // Operand slots and results, in the graph's arena: their addresses are
+  // linked into use lists, and the counts are fixed at creation.
+  Use* operands_ = nullptr;
   int num_operands_ = 0;
+  int num_results_ = 0;
+  Value* results_ = nullptr;
   // Inline for the common sizes: one allocation less per node each.
   absl::InlinedVector<int, 3> group_sizes_;
   std::vector<AttrValue> attrs_;
-  absl::InlinedVector<std::unique_ptr<Value>, 1> results_;
   std::vector<std::pair<std::string, std::string>> annotations_;
-  std::list<std::unique_ptr<Node>>::iterator self_;
   // The node's key in program order, valid while the graph's order_valid_
   // is set (see Graph::OrderOf).
   int64_t order_ = 0;
@@ -244,7 +255,7 @@ class Graph {
                                                 std::vector<std::string> result_names,
                                                 Node* insert_before = nullptr);
 
-  int num_nodes() const { return static_cast<int>(nodes_.size()); }
+  int num_nodes() const { return num_nodes_; }
   // The nodes in program order. Valid until the next insertion or erasure.
   std::vector<Node*> nodes() const;
   // Iterates nodes in order without copying: for (Node* n : g.node_range()).
@@ -294,17 +305,30 @@ class Graph {
   // schema's tensor arguments.
   absl::Status CheckGroups(const OpDef& op, absl::Span<Value* const> operands,
                            absl::Span<const int> group_sizes) const;
-  std::unique_ptr<Node> NewNode(const OpDef* op, absl::Span<Value* const> operands,
-                                absl::Span<const int> group_sizes, std::vector<AttrValue> attrs);
+  // Allocates a node with room for `num_results` results (added with
+  // AddResult) in the arena; the caller inserts it.
+  Node* NewNode(const OpDef* op, absl::Span<Value* const> operands, absl::Span<const int> group_sizes,
+                std::vector<AttrValue> attrs, int num_results);
   Value* AddResult(Node* node, std::string name, TensorMeta meta);
-  Node* Insert(std::unique_ptr<Node> node, Node* insert_before);
+  Node* Insert(Node* node, Node* insert_before);
+  // Links `node` (not in the list) before `pos` (nullptr: at the end).
+  void Link(Node* node, Node* pos);
+  void Unlink(Node* node);
+  // Destroys a node's results and the node itself; with `unlink_uses`
+  // false (graph teardown) the use lists are left as they are.
+  static void Destroy(Node* node, bool unlink_uses);
   void ReleaseName(const std::string& name);
 
   std::string name_;
+  // Declared first: destroyed after everything that lives in it.
+  Arena arena_;
   std::vector<std::unique_ptr<Value>> inputs_;
-  std::list<std::unique_ptr<Node>> nodes_;
+  Node* first_ = nullptr;
+  Node* last_ = nullptr;
+  int num_nodes_ = 0;
   std::vector<std::unique_ptr<Use>> outputs_;
-  absl::flat_hash_map<std::string, Value*> values_by_name_;
+  // Keys view the Values' own names (stable: values never move).
+  absl::flat_hash_map<absl::string_view, Value*> values_by_name_;
   absl::flat_hash_map<std::string, int64_t> name_counters_;
   // Whether every node's Node::order_ is current (see OrderOf). Appending
   // keeps it so; inserting before a node or moving one clears it.
@@ -315,27 +339,27 @@ class Graph::NodeRange {
  public:
   class iterator {
    public:
-    explicit iterator(std::list<std::unique_ptr<Node>>::const_iterator it) : it_(it) {}
-    Node* operator*() const { return it_->get(); }
+    explicit iterator(Node* node) : node_(node) {}
+    Node* operator*() const { return node_; }
     iterator& operator++() {
-      ++it_;
+      node_ = node_->next_node();
       return *this;
     }
-    bool operator!=(const iterator& o) const { return it_ != o.it_; }
-    bool operator==(const iterator& o) const { return it_ == o.it_; }
+    bool operator!=(const iterator& o) const { return node_ != o.node_; }
+    bool operator==(const iterator& o) const { return node_ == o.node_; }
 
    private:
-    std::list<std::unique_ptr<Node>>::const_iterator it_;
+    Node* node_;
   };
-  explicit NodeRange(const std::list<std::unique_ptr<Node>>& list) : list_(list) {}
-  iterator begin() const { return iterator(list_.begin()); }
-  iterator end() const { return iterator(list_.end()); }
+  explicit NodeRange(Node* first) : first_(first) {}
+  iterator begin() const { return iterator(first_); }
+  iterator end() const { return iterator(nullptr); }
 
  private:
-  const std::list<std::unique_ptr<Node>>& list_;
+  Node* first_;
 };
 
-inline Graph::NodeRange Graph::node_range() const { return NodeRange(nodes_); }
+inline Graph::NodeRange Graph::node_range() const { return NodeRange(first_); }
 
 }  // namespace aot::ir
 
