@@ -322,11 +322,9 @@ absl::StatusOr<Node*> Graph::CreateWithGroups(OpKind kind, std::vector<std::vect
   AOT_RETURN_IF_ERROR(CheckGroups(op, operands, group_sizes));
   std::vector<AttrValue> resolved;
   AOT_RETURN_IF_ERROR(ResolveAttrs(op, attrs, &resolved));
-  std::vector<std::vector<const TensorMeta*>> metas(groups.size());
-  for (size_t g = 0; g < groups.size(); ++g) {
-    for (Value* v : groups[g]) metas[g].push_back(&v->meta());
-  }
-  ShapeContext ctx(op, metas, resolved);
+  absl::InlinedVector<const TensorMeta*, 4> metas;
+  for (Value* v : operands) metas.push_back(&v->meta());
+  ShapeContext ctx(op, metas, group_sizes, resolved);
   AOT_ASSIGN_OR_RETURN(std::vector<TensorMeta> result_metas, op.shape_fn()(ctx));
   std::string base = options.name.empty() ? op.schema().name() : options.name;
   Node* node = NewNode(&op, operands, group_sizes, std::move(resolved), static_cast<int>(result_metas.size()));
@@ -346,14 +344,15 @@ absl::StatusOr<Node*> Graph::CreateUnchecked(OpKind kind, std::vector<std::vecto
   AOT_RETURN_IF_ERROR(CheckGroups(op, operands, group_sizes));
   std::vector<AttrValue> resolved;
   AOT_RETURN_IF_ERROR(ResolveAttrs(op, attrs, &resolved));
-  return CreateUncheckedResolved(kind, operands, group_sizes, std::move(resolved), std::move(result_metas),
-                                 std::move(result_names), insert_before);
+  return CreateUncheckedResolved(kind, operands, group_sizes, std::move(resolved), result_metas, result_names,
+                                 insert_before);
 }
 
 absl::StatusOr<Node*> Graph::CreateUncheckedResolved(OpKind kind, absl::Span<Value* const> operands,
                                                      absl::Span<const int> group_sizes, std::vector<AttrValue> attrs,
-                                                     std::vector<TensorMeta> result_metas,
-                                                     std::vector<std::string> result_names, Node* insert_before) {
+                                                     absl::Span<const TensorMeta> result_metas,
+                                                     absl::Span<const std::string> result_names,
+                                                     Node* insert_before) {
   const OpDef& op = GetOpDef(kind);
   AOT_RETURN_IF_ERROR(CheckGroups(op, operands, group_sizes));
   if (result_names.size() != result_metas.size()) {
@@ -371,9 +370,23 @@ absl::StatusOr<Node*> Graph::CreateUncheckedResolved(OpKind kind, absl::Span<Val
   }
   for (int i = 0; i < static_cast<int>(attrs.size()); ++i) AOT_RETURN_IF_ERROR(CheckAttrValue(op, i, &attrs[i]));
   Node* node = NewNode(&op, operands, group_sizes, std::move(attrs), static_cast<int>(result_metas.size()));
-  for (size_t i = 0; i < result_metas.size(); ++i) {
-    AddResult(node, std::move(result_names[i]), std::move(result_metas[i]));
+  for (size_t i = 0; i < result_metas.size(); ++i) AddResult(node, result_names[i], result_metas[i]);
+  return Insert(node, insert_before);
+}
+
+absl::StatusOr<Node*> Graph::CreateCopy(const Node& from, absl::Span<Value* const> operands, Node* insert_before) {
+  const OpDef& op = from.op();
+  AOT_RETURN_IF_ERROR(CheckGroups(op, operands, from.group_sizes_));
+  for (int r = 0; r < from.num_results_; ++r) {
+    if (values_by_name_.contains(from.results_[r].name())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(op.name(), ": value name '", from.results_[r].name(), "' is already defined"));
+    }
   }
+  // The attributes were checked when `from` was made.
+  Node* node = NewNode(&op, operands, from.group_sizes_, from.attrs_, from.num_results_);
+  node->annotations_ = from.annotations_;
+  for (int r = 0; r < from.num_results_; ++r) AddResult(node, from.results_[r].name(), from.results_[r].meta());
   return Insert(node, insert_before);
 }
 

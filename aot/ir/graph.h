@@ -251,9 +251,14 @@ class Graph {
   // attribute is checked against the schema.
   absl::StatusOr<Node*> CreateUncheckedResolved(OpKind kind, absl::Span<Value* const> operands,
                                                 absl::Span<const int> group_sizes, std::vector<AttrValue> attrs,
-                                                std::vector<TensorMeta> result_metas,
-                                                std::vector<std::string> result_names,
+                                                absl::Span<const TensorMeta> result_metas,
+                                                absl::Span<const std::string> result_names,
                                                 Node* insert_before = nullptr);
+  // Creates a copy of `from` (a node of any graph: op, attributes, result
+  // names and metadata, annotations) over `operands` of this graph, as
+  // CreateUncheckedResolved checks it.
+  absl::StatusOr<Node*> CreateCopy(const Node& from, absl::Span<Value* const> operands,
+                                   Node* insert_before = nullptr);
 
   int num_nodes() const { return num_nodes_; }
   // The nodes in program order. Valid until the next insertion or erasure.

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
@@ -120,21 +121,32 @@ absl::Status CheckAttrValue(const OpDef& op, int index, AttrValue* value);
 // tensor arguments, and its attributes (defaults filled in).
 class ShapeContext {
  public:
-  // `groups[i]` holds the operands of tensor argument i (one, none for an
-  // absent optional, any number for a list); `attrs` follows attr_args().
-  ShapeContext(const OpDef& op, absl::Span<const std::vector<const TensorMeta*>> groups,
+  // `operands` holds the operand metadata flattened over the schema's tensor
+  // arguments: argument i has `group_sizes[i]` of them (one; none for an
+  // absent optional; any number for a list). `attrs` follows attr_args().
+  ShapeContext(const OpDef& op, absl::Span<const TensorMeta* const> operands, absl::Span<const int> group_sizes,
                absl::Span<const AttrValue> attrs)
-      : op_(op), groups_(groups), attrs_(attrs) {}
+      : op_(op), operands_(operands), attrs_(attrs) {
+    starts_.reserve(group_sizes.size() + 1);
+    int start = 0;
+    for (int n : group_sizes) {
+      starts_.push_back(start);
+      start += n;
+    }
+    starts_.push_back(start);
+  }
 
   const OpDef& op() const { return op_; }
   // The single operand of tensor argument `i` (schema tensor-argument order).
-  const TensorMeta& input(int i) const { return *groups_[i][0]; }
+  const TensorMeta& input(int i) const { return *operands_[starts_[i]]; }
   // The operand of optional tensor argument `i`, or nullptr if absent.
   const TensorMeta* optional_input(int i) const {
-    return groups_[i].empty() ? nullptr : groups_[i][0];
+    return starts_[i + 1] == starts_[i] ? nullptr : operands_[starts_[i]];
   }
-  absl::Span<const TensorMeta* const> input_list(int i) const { return groups_[i]; }
-  int num_groups() const { return static_cast<int>(groups_.size()); }
+  absl::Span<const TensorMeta* const> input_list(int i) const {
+    return operands_.subspan(starts_[i], starts_[i + 1] - starts_[i]);
+  }
+  int num_groups() const { return static_cast<int>(starts_.size()) - 1; }
 
   // Attribute `name` (AOT_CHECKs that the schema has it).
   const AttrValue& attr(absl::string_view name) const;
@@ -149,7 +161,9 @@ class ShapeContext {
 
  private:
   const OpDef& op_;
-  absl::Span<const std::vector<const TensorMeta*>> groups_;
+  absl::Span<const TensorMeta* const> operands_;
+  // Group i's operands are operands_[starts_[i], starts_[i + 1]).
+  absl::InlinedVector<int, 8> starts_;
   absl::Span<const AttrValue> attrs_;
 };
 

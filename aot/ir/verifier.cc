@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -96,14 +96,15 @@ class Verifier {
     }
     slot_base_.push_back(slots);
     listed_.assign(slots, false);
-    names_.reserve(graph_.num_inputs() + graph_.num_nodes());
     return absl::OkStatus();
   }
 
   // Checks what every value of the graph needs: a fresh name and no negative
   // dimension (shape rules may assume sizes >= 0).
   absl::Status CheckValue(const Value& v, absl::string_view where) {
-    if (!names_.insert(v.name()).second) {
+    // The graph indexes every value by name; a name defined twice maps to
+    // one of its values only.
+    if (graph_.FindValue(v.name()) != &v) {
       return absl::InvalidArgumentError(absl::StrCat(where, ": value name '", v.name(), "' is defined twice"));
     }
     for (const Dim& d : v.meta().shape.dims()) {
@@ -286,12 +287,11 @@ class Verifier {
     if (!options_.check_metadata && !schema.variadic_results()) return absl::OkStatus();
 
     // Re-run the shape rule on the operands' stored metadata.
-    std::vector<std::vector<const TensorMeta*>> metas(node.num_groups());
-    int k = 0;
-    for (int g = 0; g < node.num_groups(); ++g) {
-      for (int j = 0; j < node.group_size(g); ++j) metas[g].push_back(&node.operand(k++)->meta());
-    }
-    ShapeContext ctx(node.op(), metas, node.attrs());
+    absl::InlinedVector<const TensorMeta*, 4> metas;
+    absl::InlinedVector<int, 4> group_sizes;
+    for (int i = 0; i < node.num_operands(); ++i) metas.push_back(&node.operand(i)->meta());
+    for (int g = 0; g < node.num_groups(); ++g) group_sizes.push_back(node.group_size(g));
+    ShapeContext ctx(node.op(), metas, group_sizes, node.attrs());
     absl::StatusOr<std::vector<TensorMeta>> expected = node.op().shape_fn()(ctx);
     if (!expected.ok()) {
       return NodeError(node, absl::StrCat("shape rule failed: ", expected.status().message()));
@@ -340,7 +340,6 @@ class Verifier {
   const Graph& graph_;
   const VerifyOptions& options_;
   absl::flat_hash_map<const Node*, int64_t> position_;
-  absl::flat_hash_set<absl::string_view> names_;
   // Per operand slot (slot_base_[node position] + operand index): whether
   // the use lists reach it.
   std::vector<int64_t> slot_base_;

@@ -43,7 +43,7 @@ std::vector<Tensor> ExampleInputs(const ir::Graph& g) {
   std::vector<Tensor> out;
   for (int i = 0; i < g.num_inputs(); ++i) {
     const ir::TensorMeta& m = g.input(i)->meta();
-    out.push_back(Tensor::Fake(m.shape.concrete_sizes().value_or(std::vector<int64_t>{}), m.dtype, m.device));
+    out.push_back(Tensor::FakeOf(m));
   }
   return out;
 }

@@ -3,6 +3,7 @@
 #include <array>
 #include <mutex>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "aot/base/check.h"
 #include "aot/base/status_macros.h"
@@ -138,8 +139,9 @@ absl::StatusOr<std::vector<Tensor>> MetaFallback(const OpCall& call) {
   std::vector<Tensor> out;
   out.reserve(call.result_metas.size());
   for (const ir::TensorMeta& m : call.result_metas) {
-    std::vector<int64_t> sizes = m.shape.concrete_sizes().value_or(std::vector<int64_t>{});
-    out.push_back(Tensor::Fake(sizes, m.dtype, m.device));
+    Tensor t = Tensor::FakeOf(m);
+    AOT_RETURN_IF_ERROR(t.status());
+    out.push_back(std::move(t));
   }
   return out;
 }
@@ -153,15 +155,12 @@ const bool kMetaRegistered = [] {
 
 absl::Status PrepareCall(OpCall& call) {
   if (call.result_metas.empty()) {
-    std::vector<std::vector<const ir::TensorMeta*>> groups(call.group_sizes.size());
-    std::vector<ir::TensorMeta> metas;
+    absl::InlinedVector<ir::TensorMeta, 3> metas;
+    absl::InlinedVector<const ir::TensorMeta*, 3> pointers;
     metas.reserve(call.operands.size());
     for (const Tensor& t : call.operands) metas.push_back(t.meta());
-    int k = 0;
-    for (size_t g = 0; g < call.group_sizes.size(); ++g) {
-      for (int i = 0; i < call.group_sizes[g]; ++i) groups[g].push_back(&metas[k++]);
-    }
-    ir::ShapeContext ctx(*call.op, groups, call.attrs);
+    for (const ir::TensorMeta& m : metas) pointers.push_back(&m);
+    ir::ShapeContext ctx(*call.op, pointers, call.group_sizes, call.attrs);
     AOT_ASSIGN_OR_RETURN(call.result_metas, call.op->shape_fn()(ctx));
   }
   return absl::OkStatus();

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "aot/ir/attr.h"
@@ -44,7 +45,7 @@ const char* DispatchKeyName(DispatchKey key);
 struct OpCall {
   const ir::OpDef* op = nullptr;
   std::vector<Tensor> operands;  // Flattened over groups.
-  std::vector<int> group_sizes;  // One per schema tensor argument.
+  absl::InlinedVector<int, 4> group_sizes;  // One per schema tensor argument.
   std::vector<ir::AttrValue> attrs;
   std::vector<ir::TensorMeta> result_metas;
 

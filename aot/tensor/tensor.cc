@@ -84,6 +84,19 @@ Tensor Tensor::Fake(absl::Span<const int64_t> sizes, DType dtype, Device device,
   return Tensor(std::move(impl));
 }
 
+Tensor Tensor::FakeOf(const ir::TensorMeta& meta) {
+  SizeVec sizes;
+  sizes.reserve(meta.shape.rank());
+  for (const ir::Dim& d : meta.shape.dims()) {
+    if (d.is_symbolic()) {
+      return Error(absl::UnimplementedError(
+          absl::StrCat("a fake tensor of symbolic shape ", meta.ToString(), ": dynamic shapes are not supported yet")));
+    }
+    sizes.push_back(d.value());
+  }
+  return Fake(sizes, meta.dtype, meta.device);
+}
+
 Tensor Tensor::FromBlob(void* data, absl::Span<const int64_t> sizes, DType dtype, Device device,
                         std::function<void(void*)> deleter) {
   size_t bytes = static_cast<size_t>(Numel(sizes)) * static_cast<size_t>(ir::DTypeSize(dtype));

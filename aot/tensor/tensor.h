@@ -106,6 +106,9 @@ class Tensor {
   // Returns a fake tensor: metadata only, no storage (tracing, Meta).
   static Tensor Fake(absl::Span<const int64_t> sizes, DType dtype, Device device = Device::Cpu(),
                      absl::Span<const int64_t> strides = {});
+  // A contiguous fake with `meta`'s sizes, dtype and device (meta.strides is
+  // not used); an error tensor (Unimplemented) if the shape is symbolic.
+  static Tensor FakeOf(const ir::TensorMeta& meta);
   // Copies `values` into a new CPU tensor of shape `sizes` (numel must match).
   template <typename T>
   static Tensor FromVector(const std::vector<T>& values, absl::Span<const int64_t> sizes);

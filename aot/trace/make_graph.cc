@@ -156,7 +156,7 @@ class Tracer : public DispatchMode {
     }
     // UniqueName does not reserve a name, so later results derive theirs
     // from the first one's.
-    std::vector<std::string> names;
+    absl::InlinedVector<std::string, 1> names;
     names.reserve(call.result_metas.size());
     names.push_back(graph_->UniqueName(op->schema().name()));
     for (size_t i = 1; i < call.result_metas.size(); ++i) {
@@ -164,7 +164,7 @@ class Tracer : public DispatchMode {
     }
     AOT_ASSIGN_OR_RETURN(ir::Node * node, graph_->CreateUncheckedResolved(op->kind(), operands, call.group_sizes,
                                                                            std::move(attrs), call.result_metas,
-                                                                           std::move(names)));
+                                                                           names));
     std::vector<Tensor> results;
     bool aliases = false;
     if (call.op->is_view() || call.kind() == OpKind::kDetach) {
@@ -184,7 +184,8 @@ class Tracer : public DispatchMode {
     }
     if (results.empty()) {
       for (const ir::TensorMeta& m : call.result_metas) {
-        results.push_back(Tensor::Fake(m.shape.concrete_sizes().value_or(std::vector<int64_t>{}), m.dtype, m.device));
+        results.push_back(Tensor::FakeOf(m));
+        AOT_RETURN_IF_ERROR(results.back().status());
       }
     }
     for (size_t i = 0; i < results.size(); ++i) value_of_[results[i].id()] = node->result(static_cast<int>(i));

@@ -255,21 +255,7 @@ absl::Status CopyNode(const JointAnalysis& a, int unit, ir::Graph* g, std::vecto
     AOT_CHECK(mapped != nullptr) << "operand " << k << " of " << n.name() << " is not available in " << g->name();
     mapped_operands.push_back(mapped);
   }
-  absl::InlinedVector<int, 4> group_sizes;
-  for (int grp = 0; grp < n.num_groups(); ++grp) group_sizes.push_back(n.group_size(grp));
-  std::vector<ir::TensorMeta> metas;
-  std::vector<std::string> names;
-  metas.reserve(n.num_results());
-  names.reserve(n.num_results());
-  for (int r = 0; r < n.num_results(); ++r) {
-    metas.push_back(n.result(r)->meta());
-    names.push_back(n.result(r)->name());
-  }
-  AOT_ASSIGN_OR_RETURN(ir::Node * copy,
-                       g->CreateUncheckedResolved(n.kind(), mapped_operands, group_sizes,
-                                                   std::vector<ir::AttrValue>(n.attrs().begin(), n.attrs().end()),
-                                                   std::move(metas), std::move(names)));
-  for (const auto& [key, value] : n.annotations()) copy->set_annotation(key, value);
+  AOT_ASSIGN_OR_RETURN(ir::Node * copy, g->CreateCopy(n, mapped_operands));
   for (int r = 0; r < n.num_results(); ++r) values[a.value_begin(unit) + r] = copy->result(r);
   return absl::OkStatus();
 }
