@@ -1,10 +1,13 @@
 #include "aot/autodiff/engine.h"
 
+#include <array>
 #include <atomic>
+#include <mutex>
 #include <queue>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "aot/autodiff/derivatives.h"
@@ -93,13 +96,14 @@ class SavedTensor {
     }
   }
 
-  absl::StatusOr<Tensor> Unpack(const std::string& node_name) const {
+  // `node` names the error (built only on that path).
+  absl::StatusOr<Tensor> Unpack(const Node& node) const {
     if (!value_.ok()) return value_;
     // An output that nobody holds any more cannot have been written.
     std::shared_ptr<TensorImpl> orig = original_.lock();
     if (orig != nullptr && orig->version != version_) {
       return absl::FailedPreconditionError(absl::StrCat(
-          node_name, ": a tensor it saved for the backward (", value_.meta().ToString(),
+          node.name(), ": a tensor it saved for the backward (", value_.meta().ToString(),
           ") was modified by an in-place operation after it was saved (version ", version_, ", now ",
           orig->version, "); clone it before writing to it"));
     }
@@ -126,10 +130,26 @@ class SavedTensor {
 // lives only while the rule and the nodes it records hold it, so no cycle
 // forms; the node keeps only a weak pointer to itself.
 
+// What a rule that does not read its results gets in their place: an error
+// tensor that says so, should the rule read one after all. One per op,
+// made on first use.
+Tensor UnsavedResult(const ir::OpDef& op) {
+  static std::mutex* const mu = new std::mutex;
+  static std::array<Tensor, ir::kNumOps>* const unsaved = new std::array<Tensor, ir::kNumOps>;
+  std::lock_guard<std::mutex> lock(*mu);
+  Tensor& t = (*unsaved)[static_cast<int>(op.kind())];
+  if (!t.defined()) {
+    t = Tensor::Error(absl::InternalError(
+        absl::StrCat("the derivative rule of ", op.name(), " reads its results, which eager autograd did not save; add ",
+                     op.name(), " to RuleReadsResults (aot/autodiff/derivatives.cc)")));
+  }
+  return t;
+}
+
 // The node of one recorded op.
 class OpNode : public Node {
  public:
-  OpNode(const OpCall& call, const std::vector<Tensor>& outputs, std::vector<bool> needs_grad,
+  OpNode(const OpCall& call, const std::vector<Tensor>& outputs, absl::Span<const bool> needs_grad,
          std::vector<Edge> edges)
       : Node(static_cast<int>(outputs.size()), std::move(edges)),
         op_(call.op),
@@ -179,7 +199,7 @@ class OpNode : public Node {
     std::vector<Tensor> outputs;
     outputs.reserve(num_outputs_);
     for (const SavedTensor& s : outputs_) {
-      AOT_ASSIGN_OR_RETURN(Tensor t, s.Unpack(name()));
+      AOT_ASSIGN_OR_RETURN(Tensor t, s.Unpack(*this));
       outputs.push_back(std::move(t));
     }
     // The recorded call gets its operands back for the rule, and gives them
@@ -188,7 +208,7 @@ class OpNode : public Node {
     call_.operands.clear();
     call_.operands.reserve(operands_.size());
     for (const SavedTensor& s : operands_) {
-      absl::StatusOr<Tensor> t = s.Unpack(name());
+      absl::StatusOr<Tensor> t = s.Unpack(*this);
       if (!t.ok()) {
         call_.operands.clear();
         return t.status();
@@ -210,11 +230,7 @@ class OpNode : public Node {
         meta.is_view = op_->is_view();
       }
     }
-    while (static_cast<int>(outputs.size()) < num_outputs_) {
-      outputs.push_back(Tensor::Error(absl::InternalError(absl::StrCat(
-          "the derivative rule of ", op_->name(), " reads its results, which eager autograd did not save; add ",
-          op_->name(), " to RuleReadsResults (aot/autodiff/derivatives.cc)"))));
-    }
+    while (static_cast<int>(outputs.size()) < num_outputs_) outputs.push_back(UnsavedResult(*op_));
     GradContext ctx(call_, outputs, grads, needs_grad_);
     absl::StatusOr<Grads> result = (*rule)(ctx);
     call_.operands.clear();
@@ -266,9 +282,9 @@ class OpNode : public Node {
   // call; operands only while Apply runs the rule.
   OpCall call_;
   absl::InlinedVector<bool, 4> needs_grad_;
-  std::vector<SavedTensor> operands_;
-  std::vector<std::pair<SizeVec, DType>> operand_metas_;
-  std::vector<SavedTensor> outputs_;
+  absl::InlinedVector<SavedTensor, 2> operands_;
+  absl::InlinedVector<std::pair<SizeVec, DType>, 2> operand_metas_;
+  absl::InlinedVector<SavedTensor, 1> outputs_;
   int num_outputs_ = 0;
   bool released_ = false;
 };
@@ -316,7 +332,7 @@ bool AnyOperandRequiresGrad(const OpCall& call) {
 
 // Attaches the differentiable results of `call` to a new node.
 void Record(const OpCall& call, std::vector<Tensor>& results) {
-  std::vector<bool> needs(call.operands.size());
+  absl::InlinedVector<bool, 4> needs(call.operands.size());
   std::vector<Edge> edges(call.operands.size());
   for (size_t i = 0; i < call.operands.size(); ++i) {
     const Tensor& t = call.operands[i];
@@ -338,7 +354,7 @@ void Record(const OpCall& call, std::vector<Tensor>& results) {
       }
     }
   }
-  auto node = std::make_shared<OpNode>(call, results, std::move(needs), std::move(edges));
+  auto node = std::make_shared<OpNode>(call, results, needs, std::move(edges));
   node->set_self(node);
   for (size_t r = 0; r < results.size(); ++r) {
     Tensor& t = results[r];

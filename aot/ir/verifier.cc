@@ -101,16 +101,19 @@ class Verifier {
 
   // Checks what every value of the graph needs: a fresh name and no negative
   // dimension (shape rules may assume sizes >= 0).
-  absl::Status CheckValue(const Value& v, absl::string_view where) {
+  // `where` names the value's definition in errors (called only then: most
+  // values are fine, and building the text for each costs).
+  template <typename Where>
+  absl::Status CheckValue(const Value& v, const Where& where) {
     // The graph indexes every value by name; a name defined twice maps to
     // one of its values only.
     if (graph_.FindValue(v.name()) != &v) {
-      return absl::InvalidArgumentError(absl::StrCat(where, ": value name '", v.name(), "' is defined twice"));
+      return absl::InvalidArgumentError(absl::StrCat(where(), ": value name '", v.name(), "' is defined twice"));
     }
     for (const Dim& d : v.meta().shape.dims()) {
       if (!d.is_symbolic() && d.value() < 0) {
         return absl::InvalidArgumentError(
-            absl::StrCat(where, ": value ", v.name(), " has a negative dimension: ", MetaString(v.meta())));
+            absl::StrCat(where(), ": value ", v.name(), " has a negative dimension: ", MetaString(v.meta())));
       }
     }
     return absl::OkStatus();
@@ -123,7 +126,7 @@ class Verifier {
       if (v->graph() != &graph_ || !v->is_input() || v->index() != i) {
         return absl::InternalError(absl::StrCat(where, ": graph, producer or index is inconsistent"));
       }
-      AOT_RETURN_IF_ERROR(CheckValue(*v, where));
+      AOT_RETURN_IF_ERROR(CheckValue(*v, [&] { return where; }));
     }
     return absl::OkStatus();
   }
@@ -277,7 +280,7 @@ class Verifier {
         return NodeInternal(node, absl::StrCat("result ", i, " (", r->name(),
                                                "): graph, producer or index is inconsistent"));
       }
-      AOT_RETURN_IF_ERROR(CheckValue(*r, Label(node)));
+      AOT_RETURN_IF_ERROR(CheckValue(*r, [&] { return Label(node); }));
     }
     const OpSchema& schema = node.op().schema();
     if (!schema.variadic_results() && node.num_results() != schema.num_results()) {

@@ -161,7 +161,8 @@ absl::Status PrepareCall(OpCall& call) {
     for (const Tensor& t : call.operands) metas.push_back(t.meta());
     for (const ir::TensorMeta& m : metas) pointers.push_back(&m);
     ir::ShapeContext ctx(*call.op, pointers, call.group_sizes, call.attrs);
-    AOT_ASSIGN_OR_RETURN(call.result_metas, call.op->shape_fn()(ctx));
+    AOT_ASSIGN_OR_RETURN(std::vector<ir::TensorMeta> metas_out, call.op->shape_fn()(ctx));
+    call.result_metas.assign(std::make_move_iterator(metas_out.begin()), std::make_move_iterator(metas_out.end()));
   }
   return absl::OkStatus();
 }

@@ -47,7 +47,7 @@ struct OpCall {
   std::vector<Tensor> operands;  // Flattened over groups.
   absl::InlinedVector<int, 4> group_sizes;  // One per schema tensor argument.
   std::vector<ir::AttrValue> attrs;
-  std::vector<ir::TensorMeta> result_metas;
+  absl::InlinedVector<ir::TensorMeta, 1> result_metas;
 
   OpKind kind() const { return op->kind(); }
   int group_start(int g) const;
