@@ -173,7 +173,7 @@ def aot_medians(path):
         if b.get("aggregate_name") != "median":
             continue
         name = b["run_name"].replace("/manual_time", "").replace("/iterations:20", "")
-        out[name] = b["real_time"] * scale[b.get("time_unit", "ns")]
+        out[name] = (b["real_time"] * scale[b.get("time_unit", "ns")], b.get("bytes_per_second"))
     return out
 
 
@@ -189,12 +189,18 @@ def main():
         iters = 20 if name.startswith("BM_Gpt2Block") else None
         ms = time_ms(fn, args.reps, iters)
         rows.append((name, ms, aot.get(name)))
-    print(f"{'workload':44s} {'torch ms':>10s} {'aot ms':>10s} {'aot/torch':>10s}")
+    # Memory-bound cases: aot's bandwidth as a share of the copy's in the same
+    # aot run (the target of issue 12 is 85%).
+    copy = aot.get(f"BM_Copy_Reference/{KN}", (None, None))[1]
+    print(f"{'workload':44s} {'torch ms':>10s} {'aot ms':>10s} {'aot/torch':>10s} {'aot TiB/s':>9s} {'% copy':>7s}")
     for name, ms, a in rows:
         if a is None:
             print(f"{name:44s} {ms:10.4f} {'-':>10s} {'-':>10s}")
-        else:
-            print(f"{name:44s} {ms:10.4f} {a:10.4f} {a / ms:10.2f}")
+            continue
+        line = f"{name:44s} {ms:10.4f} {a[0]:10.4f} {a[0] / ms:10.2f}"
+        if a[1] and copy:
+            line += f" {a[1] / 2**40:9.2f} {100.0 * a[1] / copy:6.0f}%"
+        print(line)
 
 
 if __name__ == "__main__":

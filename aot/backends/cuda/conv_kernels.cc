@@ -6,13 +6,17 @@
 // Each call describes its operands with 4-D descriptors (dense NCHW, groups
 // through cudnnSetConvolutionGroupCount). For f32 and f64 the first call of a
 // geometry times cuDNN's algorithms (cudnnFind*Algorithm, as PyTorch's
-// cudnn.benchmark = True); for f16 and bf16 it takes cudnnGet*Algorithm_v7's
-// heuristic ranking (also the fallback if timing fails): on an H100, for
+// cudnn.benchmark = True) and keeps the first of that ranking that succeeds
+// with a workspace of at most kMaxWorkspace: on an H100, for
 // f32[32, 64, 56, 56] * [64, 64, 3, 3], timing chose an algorithm taking
-// 0.18 ms against the heuristic's 0.33, while for bf16 it chose one taking
-// 0.20 ms against the heuristic's 0.15. The first algorithm of the ranking
-// that succeeds with a workspace of at most kMaxWorkspace is kept, cached per
-// geometry and dtype.
+// 0.18 ms against the heuristic's 0.33. For f16 and bf16, cudnnFind's
+// ranking measured worse than the heuristic's (0.20 against 0.15 ms for that
+// shape in bf16, PyTorch's v8-API heuristic taking 0.08), so the first call
+// times the candidates itself, on the call's own buffers: each (algorithm,
+// math type) pair that cudnnGet*Algorithm_v7 or cudnnFind*Algorithm reports
+// as supported within kMaxWorkspace (tensor-op math first), once to warm up
+// and then kTimedRuns times, keeping the fastest (min over runs). The choice
+// is cached per geometry and dtype.
 // Workspaces come from the caching allocator. float32 runs with
 // CUDNN_FMA_MATH (no TF32, as the matrix products) unless SetAllowTf32(true);
 // f16 and bf16 accumulate in float (tensor cores); f64 in double. The bias of
@@ -23,7 +27,11 @@
 #error "conv_kernels.cc needs cuDNN 9: no cudnn.h in the CUDA toolkit's include/ (see docs/building.md)"
 #endif
 
+#include <algorithm>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <tuple>
@@ -160,6 +168,57 @@ absl::flat_hash_map<AlgoKey, Algo>& AlgoCache() {
   return *cache;
 }
 
+// Runs the convolution with `algo` (its math type set on the descriptor).
+using ConvRunner = std::function<absl::Status(const Algo&)>;
+
+constexpr int kTimedRuns = 3;
+
+// Adds the supported, fitting (algorithm, math type) pairs of `perf` that
+// `out` does not hold yet.
+template <typename Perf>
+void AddCandidates(const Perf* perf, int count, std::vector<Algo>* out) {
+  for (int i = 0; i < count; ++i) {
+    if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > kMaxWorkspace) continue;
+    const Algo a{static_cast<int>(perf[i].algo), perf[i].memory, perf[i].mathType};
+    bool seen = false;
+    for (const Algo& b : *out) seen |= b.algo == a.algo && b.math == a.math;
+    if (!seen) out->push_back(a);
+  }
+}
+
+// Times each candidate with `run` (see Note [cuDNN convolution]) and returns
+// the fastest; candidates that fail to run are skipped.
+absl::StatusOr<Algo> FastestOf(const std::vector<Algo>& candidates, const ConvRunner& run, const std::string& op) {
+  cudaEvent_t start = nullptr, stop = nullptr;
+  AOT_RETURN_IF_ERROR(CudaStatus(cudaEventCreate(&start), op));
+  AOT_RETURN_IF_ERROR(CudaStatus(cudaEventCreate(&stop), op));
+  float best_ms = 0;
+  int best = -1;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    if (!run(candidates[i]).ok()) continue;
+    float ms_min = 0;
+    bool ok = true;
+    for (int r = 0; r < kTimedRuns && ok; ++r) {
+      cudaEventRecord(start);
+      ok = run(candidates[i]).ok();
+      cudaEventRecord(stop);
+      ok = ok && cudaEventSynchronize(stop) == cudaSuccess;
+      float ms = 0;
+      ok = ok && cudaEventElapsedTime(&ms, start, stop) == cudaSuccess;
+      if (ok && (r == 0 || ms < ms_min)) ms_min = ms;
+    }
+    if (ok && (best < 0 || ms_min < best_ms)) {
+      best = static_cast<int>(i);
+      best_ms = ms_min;
+    }
+  }
+  cudaGetLastError();
+  cudaEventDestroy(start);
+  cudaEventDestroy(stop);
+  if (best < 0) return absl::UnimplementedError(absl::StrCat(op, ": cuDNN has no algorithm for this convolution"));
+  return candidates[best];
+}
+
 // Picks the best-ranked algorithm that reports success and fits.
 template <typename Perf>
 absl::StatusOr<Algo> FirstFitting(const Perf* perf, int count, const std::string& op) {
@@ -172,18 +231,64 @@ absl::StatusOr<Algo> FirstFitting(const Perf* perf, int count, const std::string
 }
 
 absl::StatusOr<Algo> ChooseAlgo(cudnnHandle_t h, Dir dir, int device, DType dtype, const ConvGeometry& g,
-                                const ConvDescriptors& d, const std::string& op) {
+                                const ConvDescriptors& d, const ConvRunner& run, const std::string& op) {
   const AlgoKey key{static_cast<int>(dir), device, static_cast<int>(dtype), AllowTf32(), g.n, g.c, g.h, g.w, g.oc,
                     g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.groups};
   std::lock_guard<std::mutex> lock(AlgoMutex());
   auto it = AlgoCache().find(key);
   if (it != AlgoCache().end()) return it->second;
   constexpr int kMaxAlgos = 16;
-  // Timing for f32 and f64; the heuristic for f16 and bf16, which measured
-  // faster (see Note [cuDNN convolution]).
+  // cudnnFind's ranking for f32 and f64; our own timing of the candidates
+  // for f16 and bf16 (see Note [cuDNN convolution]).
   const bool find = dtype == DType::kFloat32 || dtype == DType::kFloat64;
   int count = 0;
   Algo algo;
+  if (!find) {
+    std::vector<Algo> candidates;
+    if (dir == Dir::kForward) {
+      cudnnConvolutionFwdAlgoPerf_t perf[kMaxAlgos];
+      if (cudnnGetConvolutionForwardAlgorithm_v7(h, d.x_, d.w_, d.conv_, d.y_, kMaxAlgos, &count, perf) ==
+          CUDNN_STATUS_SUCCESS) {
+        AddCandidates(perf, count, &candidates);
+      }
+      if (cudnnFindConvolutionForwardAlgorithm(h, d.x_, d.w_, d.conv_, d.y_, kMaxAlgos, &count, perf) ==
+          CUDNN_STATUS_SUCCESS) {
+        AddCandidates(perf, count, &candidates);
+      }
+    } else if (dir == Dir::kBackwardData) {
+      cudnnConvolutionBwdDataAlgoPerf_t perf[kMaxAlgos];
+      if (cudnnGetConvolutionBackwardDataAlgorithm_v7(h, d.w_, d.y_, d.conv_, d.x_, kMaxAlgos, &count, perf) ==
+          CUDNN_STATUS_SUCCESS) {
+        AddCandidates(perf, count, &candidates);
+      }
+      if (cudnnFindConvolutionBackwardDataAlgorithm(h, d.w_, d.y_, d.conv_, d.x_, kMaxAlgos, &count, perf) ==
+          CUDNN_STATUS_SUCCESS) {
+        AddCandidates(perf, count, &candidates);
+      }
+    } else {
+      cudnnConvolutionBwdFilterAlgoPerf_t perf[kMaxAlgos];
+      if (cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, d.x_, d.y_, d.conv_, d.w_, kMaxAlgos, &count, perf) ==
+          CUDNN_STATUS_SUCCESS) {
+        AddCandidates(perf, count, &candidates);
+      }
+      if (cudnnFindConvolutionBackwardFilterAlgorithm(h, d.x_, d.y_, d.conv_, d.w_, kMaxAlgos, &count, perf) ==
+          CUDNN_STATUS_SUCCESS) {
+        AddCandidates(perf, count, &candidates);
+      }
+    }
+    cudaGetLastError();
+    // Tensor-op math first: equal times keep it.
+    std::stable_sort(candidates.begin(), candidates.end(), [](const Algo& a, const Algo& b) {
+      return (a.math == CUDNN_TENSOR_OP_MATH) > (b.math == CUDNN_TENSOR_OP_MATH);
+    });
+    AOT_ASSIGN_OR_RETURN(algo, FastestOf(candidates, run, op));
+    if (std::getenv("AOT_CUDNN_VERBOSE") != nullptr) {
+      std::fprintf(stderr, "%s: %zu candidates, chose algo %d math %d workspace %zu\n", op.c_str(),
+                   candidates.size(), algo.algo, static_cast<int>(algo.math), algo.workspace);
+    }
+    AlgoCache()[key] = algo;
+    return algo;
+  }
   if (dir == Dir::kForward) {
     cudnnConvolutionFwdAlgoPerf_t perf[kMaxAlgos];
     if (!find || cudnnFindConvolutionForwardAlgorithm(h, d.x_, d.w_, d.conv_, d.y_, kMaxAlgos, &count, perf) !=
@@ -213,6 +318,9 @@ absl::StatusOr<Algo> ChooseAlgo(cudnnHandle_t h, Dir dir, int device, DType dtyp
   return algo;
 }
 
+absl::Status Launch(cudnnHandle_t h, Dir dir, DType dtype, const ConvDescriptors& d, const Algo& algo, Device dev,
+                    const Tensor& x, const Tensor& w, const Tensor& y, const std::string& op);
+
 // Runs one convolution direction: kForward y = conv(x, w); kBackwardData
 // x = conv^T(y, w); kBackwardFilter w = dconv(x, y). `out` is overwritten.
 absl::Status RunConv(const OpCall& call, Dir dir, const ConvGeometry& g, DType dtype, const Tensor& x,
@@ -222,13 +330,21 @@ absl::Status RunConv(const OpCall& call, Dir dir, const ConvGeometry& g, DType d
   AOT_ASSIGN_OR_RETURN(cudnnHandle_t h, CudnnHandle(dev.index()));
   ConvDescriptors d;
   AOT_RETURN_IF_ERROR(d.Init(g, dtype, op));
-  AOT_ASSIGN_OR_RETURN(Algo algo, ChooseAlgo(h, dir, dev.index(), dtype, g, d, op));
-  // The math type a timed algorithm was measured with (float32 keeps FMA
-  // unless TF32 is allowed).
-  const bool timed = dtype == DType::kFloat32 || dtype == DType::kFloat64;
-  if (timed && !(dtype == DType::kFloat32 && !AllowTf32())) {
-    AOT_RETURN_IF_ERROR(CudnnStatus(cudnnSetConvolutionMathType(d.conv_, algo.math), op));
-  }
+  // The math type an algorithm was chosen with (float32 keeps FMA unless
+  // TF32 is allowed).
+  const bool keep_math = dtype == DType::kFloat32 && !AllowTf32();
+  const ConvRunner run = [&](const Algo& algo) -> absl::Status {
+    if (!keep_math) AOT_RETURN_IF_ERROR(CudnnStatus(cudnnSetConvolutionMathType(d.conv_, algo.math), op));
+    return Launch(h, dir, dtype, d, algo, dev, x, w, y, op);
+  };
+  AOT_ASSIGN_OR_RETURN(Algo algo, ChooseAlgo(h, dir, dev.index(), dtype, g, d, run, op));
+  return run(algo);
+}
+
+// Enqueues one convolution with `algo` (workspace from the caching
+// allocator).
+absl::Status Launch(cudnnHandle_t h, Dir dir, DType dtype, const ConvDescriptors& d, const Algo& algo, Device dev,
+                    const Tensor& x, const Tensor& w, const Tensor& y, const std::string& op) {
   Tensor ws;
   if (algo.workspace > 0) {
     AOT_ASSIGN_OR_RETURN(ws, Tensor::Empty({static_cast<int64_t>(algo.workspace)}, DType::kUInt8, dev).Checked());

@@ -137,6 +137,35 @@ std::vector<Case> Cases() {
   add({"where", {B({8, 9}), N({8, 9}), N({9})}, Op1(K::kWhere)});
   add({"masked_fill", {N({8, 9}), B({9})},
        F([](const Tensors& in) { return in[0].masked_fill(in[1], -2.5); })});
+  // The elementwise engine's paths (Note [Elementwise paths]): inner-vector
+  // broadcasts (a row, a column, aligned or not), strided with odd sizes.
+  add({"add_broadcast_row", {N({33, 64}), N({64})}, Op1(K::kAdd)});
+  add({"add_broadcast_col", {N({33, 64}), N({33, 1})}, Op1(K::kMul)});
+  add({"add_broadcast_3d", {N({4, 5, 48}), N({5, 1})}, Op1(K::kSub)});
+  add({"add_broadcast_odd", {N({33, 65}), N({65})}, Op1(K::kAdd, {{"alpha", -1.5}})});
+  add({"add_broadcast_unaligned", {N({33, 66}), N({64})},
+       F([](const Tensors& in) { return in[0].slice(1, 1, 65) + in[1]; })});
+  add({"mul_broadcast_int", {I({40, 32}, 50), I({32}, 50)}, Op1(K::kMul), 1, {DType::kInt32, DType::kInt64}});
+  add({"gt_broadcast_row", {N({17, 32}), N({32})}, Op1(K::kGt)});
+  add({"where_broadcast_large", {B({64, 1}), N({64, 96}), N({96})}, Op1(K::kWhere)});
+  // Tiled transposes (any dtype, odd sizes, 2-4 dims, either side strided).
+  add({"transpose_copy", {N({67, 130})}, F([](const Tensors& in) { return in[0].t().contiguous(); }), 1, kAll});
+  add({"permute_copy_3d", {N({5, 37, 70})},
+       F([](const Tensors& in) { return in[0].permute({2, 0, 1}).contiguous(); }), 1, kAll});
+  add({"transpose_copy_vec", {N({72, 136})}, F([](const Tensors& in) { return in[0].t().contiguous(); }), 1, kAll});
+  add({"permute_copy_vec_3d", {N({3, 40, 48})},
+       F([](const Tensors& in) { return in[0].permute({0, 2, 1}).contiguous(); }), 1, kAll});
+  add({"permute_copy_4d", {N({3, 4, 33, 65})},
+       F([](const Tensors& in) { return in[0].permute({0, 3, 1, 2}).contiguous(); })});
+  add({"transpose_cast", {N({50, 90})}, F([](const Tensors& in) {
+         return in[0].t().to(in[0].dtype() == DType::kFloat64 ? DType::kFloat32 : DType::kFloat64);
+       })});
+  add({"copy_into_transposed", {N({90, 70}), N({70, 90})}, F([](const Tensors& in) {
+         Tensor x = in[0].clone();
+         x.t().copy_(in[1]);
+         return x;
+       }), 1, kAll});
+  add({"gelu_transposed", {N({100, 80})}, F([](const Tensors& in) { return gelu(in[0].t()); })});
   // In place, copies, conversions.
   add({"add_inplace_view", {N({10, 12}), N({12})}, F([](const Tensors& in) {
          Tensor x = in[0].clone();
@@ -184,6 +213,20 @@ std::vector<Case> Cases() {
   add({"sum_long_cols", {N({100000, 3})}, F([](const Tensors& in) { return in[0].sum({0}); }), 100});
   add({"sum_dims_0_2", {N({4, 5, 6})}, F([](const Tensors& in) { return in[0].sum({0, 2}); }), 4});
   add({"sum_int", {I({40, 50}, 100)}, F([](const Tensors& in) { return in[0].sum({1}); }), 1, {DType::kInt64}});
+  // Vectorized rows (Note [Vectorized rows]): odd lengths (unaligned rows),
+  // split rows with few and many partials, every dtype.
+  add({"sum_all_large", {N({1000003})}, F([](const Tensors& in) { return in[0].sum(); }), 300});
+  add({"sum_rows_odd", {N({37, 1001})}, F([](const Tensors& in) { return in[0].sum({1}); }), 16});
+  add({"sum_block_rows_odd", {N({5, 9999})}, F([](const Tensors& in) { return in[0].sum({1}); }), 40});
+  add({"sum_all_int", {I({100003}, 100)}, F([](const Tensors& in) { return in[0].sum(); }), 1,
+       {DType::kInt32, DType::kInt64}});
+  add({"mean_all_odd", {N({3, 7, 333})}, F([](const Tensors& in) { return in[0].mean(); }), 4});
+  add({"var_all", {N({300001})}, F([](const Tensors& in) { return var(in[0], {0}); }), 16});
+  add({"var_rows_odd", {N({40, 1001})}, F([](const Tensors& in) { return var(in[0], {1}); }), 4});
+  add({"var_block_rows", {N({6, 4096})}, F([](const Tensors& in) { return stddev(in[0], {1}, 0); }), 4});
+  add({"amax_long", {N({3, 70001})}, F([](const Tensors& in) { return in[0].amax({1}); })});
+  add({"argmax_long", {N({3, 5001})}, F([](const Tensors& in) { return in[0].argmax(1); }), 1, kF32});
+  add({"logsumexp_odd", {N({5, 2999})}, F([](const Tensors& in) { return logsumexp(in[0], {1}); }), 4});
   add({"mean", {N({20, 30})}, F([](const Tensors& in) { return in[0].mean({0}); })});
   add({"amax", {N({20, 3000})}, F([](const Tensors& in) { return in[0].amax({1}); })});
   add({"amin_cols", {N({20, 30})}, F([](const Tensors& in) { return in[0].amin({0}, true); })});
@@ -205,6 +248,18 @@ std::vector<Case> Cases() {
   add({"layer_norm_768", {N({50, 768}), N({768}), N({768})},
        OpN(K::kLayerNorm, {{"normalized_shape", std::vector<int64_t>{768}}}), 2});
   add({"log_softmax", {N({64, 2000})}, F([](const Tensors& in) { return in[0].log_softmax(-1); })});
+  // Rows in registers (Note [Softmax rows in registers]): short, odd
+  // (scalar accesses), a block per row, and too long (the two-pass kernel).
+  add({"softmax_short", {N({50, 3})}, F([](const Tensors& in) { return in[0].softmax(-1); })});
+  add({"softmax_odd", {N({37, 333})}, F([](const Tensors& in) { return in[0].softmax(-1); })});
+  add({"log_softmax_2049", {N({6, 2049})}, F([](const Tensors& in) { return in[0].log_softmax(-1); })});
+  add({"softmax_wide", {N({3, 20000})}, F([](const Tensors& in) { return in[0].softmax(-1); })});
+  add({"log_softmax_too_long", {N({2, 70000})}, F([](const Tensors& in) { return in[0].log_softmax(-1); }), 4});
+  add({"softmax_nan_row", {N({4, 256})}, F([](const Tensors& in) {
+         Tensor x = in[0].clone();
+         x.slice(0, 1, 2).slice(1, 7, 8).fill_(NAN);
+         return x.softmax(-1);
+       })});
   add({"softmax_backward", {N({32, 50}), N({32, 50})}, Op1(K::kSoftmaxBackward, {{"dim", int64_t{-1}}})});
   add({"log_softmax_backward", {N({20, 3000}), N({20, 3000})},
        Op1(K::kLogSoftmaxBackward, {{"dim", int64_t{1}}}), 10});

@@ -125,6 +125,22 @@ __host__ cudaError_t VisitFloatDT(DT dt, F&& f) {
   }
 }
 
+// V elements of T accessed as one (a 16-byte access for V * sizeof(T) == 16).
+template <typename T, int V>
+struct alignas(sizeof(T) * V) VecOf {
+  T v[V];
+};
+
+// Loads 16 bytes through the read-only cache; `p` is 16-byte aligned.
+template <typename T, int V>
+__device__ __forceinline__ VecOf<T, V> LoadVec16(const VecOf<T, V>* p) {
+  static_assert(sizeof(VecOf<T, V>) == 16);
+  const uint4 raw = __ldg(reinterpret_cast<const uint4*>(p));
+  VecOf<T, V> v;
+  memcpy(&v, &raw, 16);
+  return v;
+}
+
 // Multiprocessors of the current device (cached per device).
 __host__ inline int NumSms() {
   static int cached[64] = {};

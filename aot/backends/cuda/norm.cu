@@ -3,11 +3,12 @@
 // Arithmetic is in float for 16-bit floats and f32, in double for f64, as
 // aot/backends/cpu/nn_kernels.cc.
 //
-// Rows (softmax over the last dim, layer_norm): a warp per row when rows
-// have at most 1024 elements, else a block of 256 threads per row; each
-// thread walks the row with a stride, the row's statistics are combined
-// across the warp/block, and a second walk writes the output (the row is
-// then in L1/L2). layer_norm's warp rows are held in registers instead (one
+// Rows of softmax over the last dim: see Note [Softmax rows in registers].
+// Other rows (layer_norm, the backward ops, rows too long for registers):
+// a warp per row when rows have at most 1024 elements, else a block of 256
+// threads per row; each thread walks the row with a stride, the row's
+// statistics are combined across the warp/block, and a second walk writes
+// the output (the row is then in L1/L2). layer_norm's warp rows are held in registers instead (one
 // read; the variance from the centred values). Softmax over another dim: a thread per column, so a warp
 // reads consecutive elements.
 #include <cmath>
@@ -44,6 +45,12 @@ template <typename C>
 struct SumOp {
   __device__ C Init() const { return C(0); }
   __device__ C Combine(C a, C b) const { return a + b; }
+};
+
+template <typename C>
+struct MaxOp {
+  __device__ C Init() const { return C(-INFINITY); }
+  __device__ C Combine(C a, C b) const { return max(a, b); }
 };
 
 template <typename C>
@@ -136,6 +143,156 @@ __global__ void __launch_bounds__(kBlock) SoftmaxRows(const T* x, T* y, int64_t 
     const C v = ToC(xr[j]);
     yr[j] = FromC<T>(kLog ? (v - st.m) - log_s : exp(v - st.m) * inv);
   }
+}
+
+unsigned RowBlocks(int64_t rows, bool warp);
+
+// Note [Softmax rows in registers]
+// A row of up to 32 * 8 vectors of 16 bytes (1024 f32, 2048 f16/bf16, 512
+// f64) is held by one warp, a longer one of up to 1024 * 8 vectors by a
+// block of 64 to 1024 threads: each thread keeps kChunks vectors of the raw
+// elements in registers (vector c of thread t is vector c * threads + t of
+// the row, so each load is coalesced). The row is read once with 16-byte
+// loads, its max and then its sum of exp(x - max) are combined across the
+// warp or block, and the output is written once: 8 bytes moved per f32
+// element. Rows whose start is not 16-byte aligned (d * sizeof(T) not a
+// multiple of 16) use the same layout with scalar accesses. As the CPU, a
+// NaN anywhere gives a NaN row, and a row of -inf gives NaN. exp is
+// computed twice per element (sum, then output) rather than kept: the
+// registers hold the raw 16-bit values, half the space of floats.
+template <typename T>
+inline constexpr int kSoftVec = 16 / sizeof(T);
+
+// exp in the compute type; for 16-bit element types the hardware's
+// approximation (a few ulp of float, far below their rounding), which keeps
+// the bf16 and f16 rows memory-bound.
+template <typename T, typename C>
+__device__ __forceinline__ C RowExp(C v) {
+  if constexpr (std::is_same_v<T, half> || std::is_same_v<T, bf16>) {
+    return __expf(v);
+  } else {
+    return exp(v);
+  }
+}
+
+template <typename T, bool kLog, bool kWarp, int kChunks>
+__global__ void __launch_bounds__(kWarp ? kBlock : 1024) SoftmaxRowsReg(const T* __restrict__ x, T* __restrict__ y,
+                                                                       int64_t rows, int d, bool vec) {
+  using C = Compute<T>;
+  constexpr int V = kSoftVec<T>;
+  using Vec = VecOf<T, V>;
+  int64_t row;
+  int tid, nthreads;
+  if constexpr (kWarp) {
+    row = blockIdx.x * static_cast<int64_t>(kBlock / 32) + (threadIdx.x >> 5);
+    tid = threadIdx.x & 31;
+    nthreads = 32;
+  } else {
+    row = blockIdx.x;
+    tid = threadIdx.x;
+    nthreads = blockDim.x;
+  }
+  if (row >= rows) return;
+  const T* xr = x + row * d;
+  T* yr = y + row * d;
+  Vec buf[kChunks];
+#pragma unroll
+  for (int c = 0; c < kChunks; ++c) {
+    const int e = (c * nthreads + tid) * V;
+    if (vec) {
+      if (e < d) buf[c] = LoadVec16(reinterpret_cast<const Vec*>(xr + e));
+    } else {
+#pragma unroll
+      for (int j = 0; j < V; ++j) {
+        if (e + j < d) buf[c].v[j] = xr[e + j];
+      }
+    }
+  }
+  C m = C(-INFINITY);
+#pragma unroll
+  for (int c = 0; c < kChunks; ++c) {
+    const int e = (c * nthreads + tid) * V;
+#pragma unroll
+    for (int j = 0; j < V; ++j) {
+      if (e + j < d) m = max(m, ToC(buf[c].v[j]));
+    }
+  }
+  m = RowAllReduce<kWarp>(m, MaxOp<C>());
+  C s = C(0);
+#pragma unroll
+  for (int c = 0; c < kChunks; ++c) {
+    const int e = (c * nthreads + tid) * V;
+#pragma unroll
+    for (int j = 0; j < V; ++j) {
+      if (e + j < d) s += RowExp<T>(ToC(buf[c].v[j]) - m);
+    }
+  }
+  s = RowAllReduce<kWarp>(s, SumOp<C>());
+  const C log_s = log(s), inv = C(1) / s;
+#pragma unroll
+  for (int c = 0; c < kChunks; ++c) {
+    const int e = (c * nthreads + tid) * V;
+    Vec o;
+#pragma unroll
+    for (int j = 0; j < V; ++j) {
+      const C v = ToC(buf[c].v[j]);
+      o.v[j] = FromC<T>(kLog ? (v - m) - log_s : RowExp<T>(v - m) * inv);
+    }
+    if (vec) {
+      if (e < d) *reinterpret_cast<Vec*>(yr + e) = o;
+    } else {
+#pragma unroll
+      for (int j = 0; j < V; ++j) {
+        if (e + j < d) yr[e + j] = o.v[j];
+      }
+    }
+  }
+}
+
+// Launches SoftmaxRowsReg with kChunks a power of two from 1 to 8.
+template <typename T, bool kLog, bool kWarp>
+void LaunchRowsReg(int chunks, unsigned blocks, unsigned threads, const T* x, T* y, int64_t rows, int d, bool vec) {
+  switch (chunks) {
+    case 1:
+      SoftmaxRowsReg<T, kLog, kWarp, 1><<<blocks, threads>>>(x, y, rows, d, vec);
+      break;
+    case 2:
+      SoftmaxRowsReg<T, kLog, kWarp, 2><<<blocks, threads>>>(x, y, rows, d, vec);
+      break;
+    case 4:
+      SoftmaxRowsReg<T, kLog, kWarp, 4><<<blocks, threads>>>(x, y, rows, d, vec);
+      break;
+    default:
+      SoftmaxRowsReg<T, kLog, kWarp, 8><<<blocks, threads>>>(x, y, rows, d, vec);
+      break;
+  }
+}
+
+// Runs softmax over rows of d elements in registers if they fit (returns
+// false otherwise).
+template <typename T, bool kLog>
+bool SoftmaxInRegisters(const T* x, T* y, int64_t rows, int64_t d) {
+  constexpr int V = kSoftVec<T>;
+  const int64_t vecs = (d + V - 1) / V;
+  if (vecs > 1024 * 8) return false;
+  const bool vec = reinterpret_cast<uintptr_t>(x) % 16 == 0 && reinterpret_cast<uintptr_t>(y) % 16 == 0 &&
+                   (d * static_cast<int64_t>(sizeof(T))) % 16 == 0;
+  const int di = static_cast<int>(d);
+  if (vecs <= 32 * 8) {
+    int chunks = 1;
+    while (32 * chunks < vecs) chunks *= 2;
+    LaunchRowsReg<T, kLog, true>(chunks, RowBlocks(rows, true), kBlock, x, y, rows, di, vec);
+    return true;
+  }
+  // A block per row: the fewest chunks that need at most 512 threads (1024
+  // for the longest rows), and threads a multiple of 32 (at least 64).
+  int chunks = 1;
+  while (chunks < 8 && (vecs + chunks - 1) / chunks > 512) chunks *= 2;
+  int64_t threads = (vecs + chunks - 1) / chunks;
+  threads = std::max<int64_t>(64, (threads + 31) / 32 * 32);
+  LaunchRowsReg<T, kLog, false>(chunks, static_cast<unsigned>(rows), static_cast<unsigned>(threads), x, y, rows, di,
+                                vec);
+  return true;
 }
 
 template <typename T, bool kLog>
@@ -361,6 +518,10 @@ cudaError_t LaunchSoftmax(bool log, DT dtype, const void* x, void* y, int64_t ou
   return VisitFloatDT(dtype, [&]<typename T>() {
     const T* xp = static_cast<const T*>(x);
     T* yp = static_cast<T*>(y);
+    if (inner == 1 && (log ? SoftmaxInRegisters<T, true>(xp, yp, outer, d)
+                           : SoftmaxInRegisters<T, false>(xp, yp, outer, d))) {
+      return LastError();
+    }
     if (inner == 1) {
       const bool warp = d <= 1024;
       const unsigned blocks = RowBlocks(outer, warp);

@@ -10,9 +10,20 @@
 // that leaves the GPU under-filled (few long rows, or few columns of a long
 // r), r is split into S chunks (gridDim.y): each (output, chunk) writes a
 // partial accumulator to the workspace and a second kernel combines the S
-// partials per output. So one long row uses every SM, and many short rows
-// cost one pass. Accumulators are combined in a fixed order: results are
-// deterministic.
+// partials per output (a block per output when there are many partials).
+// So one long row uses every SM, and many short rows cost one pass.
+// Accumulators are combined in a fixed order: results are deterministic.
+//
+// Note [Vectorized rows]
+// Rows of a contiguous [outer, r] array (inner == 1, which includes every
+// full reduction) are read with 16-byte loads, four per thread in flight:
+// each row segment has a scalar head up to the first 16-byte boundary, a
+// vector body and a scalar tail, so any offset and length works. A vector of
+// V elements becomes one accumulator through the op's Chunk when it has one
+// (a sum; Welford's count, mean and centred sum of squares of the V values,
+// merged into the running one with one division per vector) or by folding
+// Load and Combine otherwise. Long rows split over 8 blocks per SM, enough
+// to keep every SM's memory pipeline full.
 #include <cfloat>
 #include <cmath>
 #include <cstdint>
@@ -38,6 +49,13 @@ struct SumOp {
   __device__ Acc Init() const { return Acc(0); }
   __device__ Acc Load(T x, int64_t, int64_t) const { return static_cast<Acc>(ToC(x)); }
   __device__ Acc Combine(Acc a, Acc b) const { return a + b; }
+  template <int V>
+  __device__ Acc Chunk(const VecOf<T, V>& v, int64_t, int64_t) const {
+    Acc a = static_cast<Acc>(ToC(v.v[0]));
+#pragma unroll
+    for (int j = 1; j < V; ++j) a += static_cast<Acc>(ToC(v.v[j]));
+    return a;
+  }
 };
 
 // sum(exp(x - shift[out])) for logsumexp (shift from a max pass).
@@ -125,7 +143,35 @@ struct WelfordOp {
     const C fb = static_cast<C>(b.n) / static_cast<C>(n);
     return {n, a.mean + d * fb, a.m2 + b.m2 + d * d * static_cast<C>(a.n) * fb};
   }
+  // The V values' own statistics (two passes over registers).
+  template <int V>
+  __device__ Acc Chunk(const VecOf<T, V>& v, int64_t, int64_t) const {
+    C s = C(0);
+#pragma unroll
+    for (int j = 0; j < V; ++j) s += ToC(v.v[j]);
+    const C mean = s * (C(1) / C(V));
+    C m2 = C(0);
+#pragma unroll
+    for (int j = 0; j < V; ++j) {
+      const C d = ToC(v.v[j]) - mean;
+      m2 += d * d;
+    }
+    return {V, mean, m2};
+  }
 };
+
+// One accumulator from V consecutive elements starting at index k0.
+template <typename Op, typename T, int V>
+__device__ __forceinline__ typename Op::Acc FoldVec(const Op& op, const VecOf<T, V>& v, int64_t k0, int64_t out) {
+  if constexpr (requires { op.template Chunk<V>(v, k0, out); }) {
+    return op.template Chunk<V>(v, k0, out);
+  } else {
+    typename Op::Acc a = op.Load(v.v[0], k0, out);
+#pragma unroll
+    for (int j = 1; j < V; ++j) a = op.Combine(a, op.Load(v.v[j], k0 + j, out));
+    return a;
+  }
+}
 
 // --- Writers: what becomes of each output's accumulator ------------------------
 
@@ -221,6 +267,66 @@ __global__ void __launch_bounds__(kBlock) RowKernel(const T* x, int64_t nout, in
   }
 }
 
+// Row mode over contiguous rows (inner == 1): see Note [Vectorized rows].
+template <typename T, typename Op, typename W, bool kWarpRows>
+__global__ void __launch_bounds__(kBlock) RowVecKernel(const T* __restrict__ x, int64_t nout, int64_t r,
+                                                       int64_t chunk, Op op, W w, typename Op::Acc* partial) {
+  using Acc = typename Op::Acc;
+  constexpr int V = 16 / sizeof(T);
+  constexpr int kUnroll = 4;
+  using Vec = VecOf<T, V>;
+  __shared__ Acc scratch[32];
+  const int64_t begin = blockIdx.y * chunk;
+  const int64_t end = min(r, begin + chunk);
+  int64_t row;
+  int tid, nthreads;
+  if constexpr (kWarpRows) {
+    row = blockIdx.x * static_cast<int64_t>(kBlock / 32) + (threadIdx.x >> 5);
+    tid = threadIdx.x & 31;
+    nthreads = 32;
+    if (row >= nout) return;
+  } else {
+    row = blockIdx.x;
+    tid = threadIdx.x;
+    nthreads = kBlock;
+  }
+  const T* p = x + row * r;
+  Acc acc = op.Init();
+  if (begin < end) {
+    // Head: the elements before the first 16-byte boundary (fewer than V).
+    const uintptr_t addr = reinterpret_cast<uintptr_t>(p + begin);
+    const int64_t head = min(static_cast<int64_t>(((16 - addr % 16) % 16) / sizeof(T)), end - begin);
+    if (tid < head) acc = op.Combine(acc, op.Load(p[begin + tid], begin + tid, row));
+    const int64_t vbegin = begin + head;
+    const int64_t nvec = (end - vbegin) / V;
+    const Vec* pv = reinterpret_cast<const Vec*>(p + vbegin);
+    int64_t v = tid;
+    for (; v + (kUnroll - 1) * nthreads < nvec; v += kUnroll * nthreads) {
+      Vec b[kUnroll];
+#pragma unroll
+      for (int u = 0; u < kUnroll; ++u) b[u] = LoadVec16(pv + v + u * nthreads);
+#pragma unroll
+      for (int u = 0; u < kUnroll; ++u) acc = op.Combine(acc, FoldVec(op, b[u], vbegin + (v + u * nthreads) * V, row));
+    }
+    for (; v < nvec; v += nthreads) acc = op.Combine(acc, FoldVec(op, LoadVec16(pv + v), vbegin + v * V, row));
+    // Tail: fewer than V elements.
+    const int64_t t = vbegin + nvec * V + tid;
+    if (t < end) acc = op.Combine(acc, op.Load(p[t], t, row));
+  }
+  if constexpr (kWarpRows) {
+    acc = WarpReduce(acc, op);
+    if (tid != 0) return;
+  } else {
+    acc = BlockReduce(acc, op, scratch);
+    if (threadIdx.x != 0) return;
+  }
+  if (partial != nullptr) {
+    partial[blockIdx.y * nout + row] = acc;
+  } else {
+    w(row, acc);
+  }
+}
+
 // Column mode: a thread per output (o, j).
 template <typename T, typename Op, typename W>
 __global__ void __launch_bounds__(kBlock) ColKernel(const T* x, int64_t outer, int64_t r, int64_t inner,
@@ -252,8 +358,22 @@ __global__ void FinalizeKernel(const typename Op::Acc* partial, int64_t splits, 
   w(q, acc);
 }
 
+// Combines many partials per output: a block per output.
+template <typename Op, typename W>
+__global__ void __launch_bounds__(kBlock) FinalizeBlockKernel(const typename Op::Acc* partial, int64_t splits,
+                                                              int64_t nout, Op op, W w) {
+  using Acc = typename Op::Acc;
+  __shared__ Acc scratch[32];
+  const int64_t q = blockIdx.x;
+  Acc acc = op.Init();
+  for (int64_t s = threadIdx.x; s < splits; s += kBlock) acc = op.Combine(acc, partial[s * nout + q]);
+  acc = BlockReduce(acc, op, scratch);
+  if (threadIdx.x == 0) w(q, acc);
+}
+
 struct Geometry {
-  bool rows = true;      // Row mode (inner == 1).
+  bool rows = true;      // Row mode (inner < 16).
+  bool vec = false;      // Contiguous rows (inner == 1): RowVecKernel.
   bool warp_rows = false;
   int64_t blocks = 1;    // gridDim.x
   int64_t splits = 1;    // gridDim.y
@@ -262,7 +382,10 @@ struct Geometry {
 
 Geometry PlanGeometry(int64_t outer, int64_t r, int64_t inner) {
   Geometry g;
-  const int64_t target = 4 * static_cast<int64_t>(NumSms());
+  g.vec = inner == 1;
+  // Blocks to aim for: 8 per SM (full occupancy) for vectorized rows, 4
+  // otherwise.
+  const int64_t target = (g.vec ? 8 : 4) * static_cast<int64_t>(NumSms());
   // Few columns (inner < 16): a warp or block per output, reading with
   // stride `inner`, beats a thread per output.
   g.rows = inner < 16;
@@ -281,7 +404,10 @@ Geometry PlanGeometry(int64_t outer, int64_t r, int64_t inner) {
     g.splits = std::min<int64_t>(g.splits, 65535);
   }
   g.chunk = (r + g.splits - 1) / g.splits;
+  if (g.vec && g.splits > 1) g.chunk = (g.chunk + 63) / 64 * 64;  // Keeps splits 16-byte aligned.
   if (g.chunk == 0) g.chunk = 1;
+  g.splits = (r + g.chunk - 1) / g.chunk;
+  if (g.splits < 1) g.splits = 1;
   return g;
 }
 
@@ -303,6 +429,10 @@ cudaError_t RunReduce(const T* x, int64_t outer, int64_t r, int64_t inner, const
   if (g.blocks > 0x7fffffff) return cudaErrorInvalidConfiguration;
   if (!g.rows) {
     ColKernel<T, Op, W><<<grid, kBlock>>>(x, outer, r, inner, g.chunk, op, w, partial);
+  } else if (g.vec && g.warp_rows) {
+    RowVecKernel<T, Op, W, true><<<grid, kBlock>>>(x, nout, r, g.chunk, op, w, partial);
+  } else if (g.vec) {
+    RowVecKernel<T, Op, W, false><<<grid, kBlock>>>(x, nout, r, g.chunk, op, w, partial);
   } else if (g.warp_rows) {
     RowKernel<T, Op, W, true><<<grid, kBlock>>>(x, nout, r, inner, g.chunk, op, w, partial);
   } else {
@@ -310,7 +440,11 @@ cudaError_t RunReduce(const T* x, int64_t outer, int64_t r, int64_t inner, const
   }
   if (cudaError_t e = LastError(); e != cudaSuccess) return e;
   if (partial != nullptr) {
-    FinalizeKernel<Op, W><<<static_cast<unsigned>((nout + 255) / 256), 256>>>(partial, g.splits, nout, op, w);
+    if (g.splits >= 64 && nout <= 65535) {
+      FinalizeBlockKernel<Op, W><<<static_cast<unsigned>(nout), kBlock>>>(partial, g.splits, nout, op, w);
+    } else {
+      FinalizeKernel<Op, W><<<static_cast<unsigned>((nout + 255) / 256), 256>>>(partial, g.splits, nout, op, w);
+    }
     return LastError();
   }
   return cudaSuccess;
