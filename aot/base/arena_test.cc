@@ -50,5 +50,16 @@ TEST(ArenaTest, NewConstructsInPlace) {
   EXPECT_EQ(ints[999], 999);
 }
 
+TEST(ArenaTest, ChunksOfAFreedArenaAreReused) {
+  void* first;
+  {
+    Arena arena;
+    first = arena.Allocate(64, 8);
+  }
+  Arena again;
+  // The 4 KiB chunk went back to the pool and comes out again.
+  EXPECT_EQ(again.Allocate(64, 8), first);
+}
+
 }  // namespace
 }  // namespace aot
