@@ -15,6 +15,9 @@ struct VerifyOptions {
   // Walk every value's use list and check it against the operand and output
   // slots (the Graph API maintains them; this guards against bugs in it).
   bool check_use_lists = true;
+  // Check each value's name against the graph's name index (the Graph API
+  // refuses a name defined twice; this guards against bugs in it).
+  bool check_names = true;
 };
 
 // Checks, for every node in program order:

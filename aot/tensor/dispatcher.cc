@@ -286,13 +286,20 @@ std::vector<Tensor> CallOp(OpKind kind, std::vector<Tensor> operands, const ir::
     OpCall call;
     call.op = &op;
     call.group_sizes.assign(operands.size(), 1);
-    call.operands.reserve(operands.size());
+    bool absent = false;
     for (size_t i = 0; i < operands.size(); ++i) {
       const ir::SchemaArg& arg = op.schema().args()[op.schema().tensor_args()[i]];
       if (!operands[i].defined() && arg.kind == ir::SchemaArg::Kind::kOptionalTensor) {
         call.group_sizes[i] = 0;
-      } else {
-        call.operands.push_back(std::move(operands[i]));
+        absent = true;
+      }
+    }
+    if (!absent) {
+      call.operands = std::move(operands);
+    } else {
+      call.operands.reserve(operands.size());
+      for (size_t i = 0; i < operands.size(); ++i) {
+        if (call.group_sizes[i] != 0) call.operands.push_back(std::move(operands[i]));
       }
     }
     out = CheckAndDispatch(call, attrs);
