@@ -54,6 +54,23 @@ TEST(TensorTest, ViewsShareStorage) {
   EXPECT_EQ(*tt.ToVector<float>(), (std::vector<float>{1, 4, 2, 5, 3, 6}));
 }
 
+TEST(TensorTest, ZeroDimTensorsViewAsAnyShapeOfOneElement) {
+  Tensor s = Tensor::FromVector<float>({5}, {});
+  for (const std::vector<int64_t>& shape : {std::vector<int64_t>{1}, {1, 1}, {-1}, {}}) {
+    Tensor v = s.view(shape);
+    ASSERT_TRUE(v.ok()) << v.status();
+    EXPECT_TRUE(v.shares_storage_with(s));
+    EXPECT_EQ(v.numel(), 1);
+    EXPECT_EQ(*v.item(), 5.0);
+    Tensor r = s.reshape(shape);
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_TRUE(r.shares_storage_with(s));
+  }
+  Tensor back = Tensor::FromVector<float>({5}, {1, 1}).view({});
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back.dim(), 0);
+}
+
 TEST(TensorTest, ErrorTensorsPropagate) {
   Tensor a = Tensor::FromVector<float>({1, 2, 3, 4}, {4});
   Tensor b = Tensor::FromVector<float>({1, 2, 3}, {3});

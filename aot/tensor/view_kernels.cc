@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "aot/base/status_macros.h"
 #include "aot/tensor/dispatcher.h"
 
@@ -34,6 +35,11 @@ SizeVec Strides(const Tensor& t) { return SizeVec(t.strides().begin(), t.strides
 std::optional<SizeVec> ViewStrides(const Tensor& t, absl::Span<const int64_t> shape) {
   SizeVec old_sizes = Sizes(t), old_strides = Strides(t);
   SizeVec strides(shape.size());
+  if (old_sizes.empty()) {
+    // A 0-dim tensor (one element) views as any shape of one element.
+    for (int64_t& s : strides) s = 1;
+    return strides;
+  }
   if (t.numel() == 0) {
     int64_t s = 1;
     for (int i = static_cast<int>(shape.size()) - 1; i >= 0; --i) {
@@ -92,6 +98,10 @@ Result ReshapeKernel(const OpCall& call) {
   Tensor c = x.contiguous();
   AOT_RETURN_IF_ERROR(c.status());
   std::optional<SizeVec> strides = ViewStrides(c, shape);
+  if (!strides) {
+    return absl::InternalError(absl::StrCat("reshape: no view of the contiguous ", c.meta().ToString(),
+                                            " has shape [", absl::StrJoin(shape, ","), "]"));
+  }
   return std::vector<Tensor>{MakeView(c, shape, *strides, c.storage_offset())};
 }
 
