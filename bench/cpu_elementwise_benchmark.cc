@@ -107,6 +107,14 @@ void BM_AddTransposed_Aot(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * kN * 4 * 3);
 }
 
+// A rank-3 permutation: [256, 256, 256].permute({2, 0, 1}) + b.
+void BM_AddPermuted3d_Aot(benchmark::State& state) {
+  Tensor a = rand({256, 256, 256}, 1), b = rand({256, 256, 256}, 2);
+  Tensor ap = a.permute({2, 0, 1});
+  for (auto _ : state) benchmark::DoNotOptimize(ap + b);
+  state.SetBytesProcessed(state.iterations() * kN * 4 * 3);
+}
+
 BENCHMARK(BM_Copy_Reference)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_CopyParallel_Reference)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Add_Aot)->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -118,6 +126,7 @@ BENCHMARK(BM_Exp_Aot)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Cos_Aot)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Gelu_Aot)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AddTransposed_Aot)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_AddPermuted3d_Aot)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace aot

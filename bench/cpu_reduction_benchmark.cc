@@ -138,6 +138,21 @@ void BM_LogSoftmax_Aot(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * kBytes * 2);
 }
 
+// One row of 16M: split across the threads within the row.
+void BM_Softmax_Aot_OneRow(benchmark::State& state) {
+  Tensor x = Input({1, kN});
+  Check(softmax(x, -1));
+  for (auto _ : state) benchmark::DoNotOptimize(softmax(x, -1));
+  state.SetBytesProcessed(state.iterations() * kBytes * 2);
+}
+
+void BM_Logsumexp_Aot_OneRow(benchmark::State& state) {
+  Tensor x = Input({1, kN});
+  Check(logsumexp(x, {1}));
+  for (auto _ : state) benchmark::DoNotOptimize(logsumexp(x, {1}));
+  state.SetBytesProcessed(state.iterations() * (kBytes + 4));
+}
+
 void BM_LayerNorm_Aot(benchmark::State& state) {
   Tensor x = Input({kRows, kCols});
   Tensor w = Input({kCols}), b = Input({kCols});
@@ -159,6 +174,8 @@ BENCHMARK(BM_Var_Aot_LastDim)->UseRealTime();
 BENCHMARK(BM_Logsumexp_Aot_LastDim)->UseRealTime();
 BENCHMARK(BM_Softmax_Aot)->UseRealTime();
 BENCHMARK(BM_LogSoftmax_Aot)->UseRealTime();
+BENCHMARK(BM_Softmax_Aot_OneRow)->UseRealTime();
+BENCHMARK(BM_Logsumexp_Aot_OneRow)->UseRealTime();
 BENCHMARK(BM_LayerNorm_Aot)->UseRealTime();
 
 }  // namespace

@@ -13,13 +13,6 @@ std::vector<int64_t> ResultSizes(const OpCall& call, int i) {
   return call.result_metas[i].shape.concrete_sizes().value_or(std::vector<int64_t>{});
 }
 
-Tensor Contiguous(const Tensor& t, DType dtype) {
-  if (!t.ok()) return t;
-  if (t.dtype() == dtype && t.is_contiguous()) return t;
-  if (t.dtype() == dtype) return t.contiguous();
-  return t.to(dtype).contiguous();
-}
-
 int NumThreads() { return std::max(1, omp_get_max_threads()); }
 
 }  // namespace aot::cpu

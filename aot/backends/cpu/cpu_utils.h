@@ -1,5 +1,5 @@
-// Helpers shared by the CPU kernels: result allocation, contiguous
-// conversion, parallel loops (OpenMP) and registration shorthands.
+// Helpers shared by the CPU kernels: result allocation, parallel loops
+// (OpenMP) and registration shorthands. Dense copies: strided.h.
 #ifndef AOT_BACKENDS_CPU_CPU_UTILS_H_
 #define AOT_BACKENDS_CPU_CPU_UTILS_H_
 
@@ -19,11 +19,6 @@ using KernelResult = absl::StatusOr<std::vector<Tensor>>;
 // Allocates result `i` of `call` on the CPU with the shape rule's metadata.
 // Returns an error tensor when out of memory (check .ok()).
 Tensor EmptyResult(const OpCall& call, int i = 0);
-
-// Returns `t` converted to `dtype` and made contiguous (no copy if it
-// already is both).
-Tensor Contiguous(const Tensor& t, DType dtype);
-inline Tensor Contiguous(const Tensor& t) { return Contiguous(t, t.dtype()); }
 
 // Number of threads kernels use (OpenMP's, at least 1).
 int NumThreads();

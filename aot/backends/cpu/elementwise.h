@@ -4,20 +4,24 @@
 //   // out[i] = a[i] + alpha * b[i], inputs broadcast to out's shape:
 //   MapBinary<float>(out, a, b, [alpha](float x, float y) { return x + alpha * y; });
 //
-// Inputs must already have the element type the functor takes (Contiguous()
-// or ConvertTo() converts); the output may be a strided view (in-place ops
+// Inputs must already have the element type the functor takes (strided.h's
+// Contiguous() or ContiguousCopy() converts); the output may be a strided view (in-place ops
 // write through self's strides). The fast path (every operand contiguous and
 // of the output's shape) is one flat loop that GCC vectorizes, split across
-// threads in chunks of kGrain; otherwise dimensions are coalesced and the
-// innermost one runs as a strided loop per row. Functors may also provide a
-// vector form for 8 floats / 4 doubles (see Note [Vector functors]).
+// threads in chunks of kGrain; otherwise dimensions are ordered and
+// coalesced and the innermost one runs as a strided loop per row, through
+// cache-blocked tiles where an operand is transposed (Note [Strided tiles]).
+// Functors may also provide a vector form for 8 floats / 4 doubles (see
+// Note [Vector functors]).
 #ifndef AOT_BACKENDS_CPU_ELEMENTWISE_H_
 #define AOT_BACKENDS_CPU_ELEMENTWISE_H_
 
 #include <immintrin.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <type_traits>
 
 #include "absl/container/inlined_vector.h"
@@ -28,9 +32,10 @@ namespace aot::cpu {
 
 // Note [Vector functors]
 // A unary functor for float may define `__m256 Vec(__m256 x) const` (and for
-// double `__m256d Vec(__m256d x) const`); the contiguous fast path then runs
-// 8 (4) lanes at a time through it, with the scalar operator() for the tail.
-// This is how transcendental functions use SLEEF's vectorised versions.
+// double `__m256d Vec(__m256d x) const`); UnaryRow then runs every element
+// 8 (4) lanes at a time through it (tails and strided rows through a padded
+// buffer), and operator() serves the other types. This is how
+// transcendental functions use SLEEF's vectorised versions.
 template <typename F>
 concept HasVecF = requires(const F& f, __m256 v) { f.Vec(v); };
 template <typename F>
@@ -43,12 +48,50 @@ absl::InlinedVector<int64_t, 6> BroadcastStrides(const Tensor& t, absl::Span<con
 
 // An iteration space after coalescing: sizes and per-operand strides, the
 // innermost dimension last. Operand 0 is the output.
+// Dimensions are ordered so that the output's strides decrease towards the
+// innermost one (ties and broadcast dimensions decided by the next operand),
+// as PyTorch's TensorIterator: an in-place op on a transposed view then
+// walks memory in order.
 struct Plan {
   absl::InlinedVector<int64_t, 6> sizes;
   std::array<absl::InlinedVector<int64_t, 6>, 4> strides;
   int num_operands = 0;
+
+  // Product of every size but the innermost.
+  int64_t NumRows() const;
+  // Element offset for operand k of row `row` (row-major over every
+  // dimension but the innermost).
+  int64_t RowOffset(int k, int64_t row) const;
+  // Element offset for operand k of index `o` over the dimensions outside
+  // the two innermost.
+  int64_t OuterOffset(int k, int64_t o) const;
+  // The same iteration space with dimension `d` moved to second-innermost.
+  Plan WithDimSecondInnermost(int d) const;
 };
 Plan MakePlan(absl::Span<const int64_t> out_sizes, absl::Span<const absl::InlinedVector<int64_t, 6>> strides);
+
+// Note [Strided tiles]
+// An operand that walks the innermost dimension with a stride of a cache
+// line or more (a transposed input) would read one line per element. Instead
+// RunPlan picks the dimension along which that operand is densest (its
+// smallest nonzero stride), makes it the row dimension of kTileRows x
+// kTileCols tiles, and per tile copies every such operand into a dense
+// buffer (CopyTile: an AVX2 8x8 / 4x4 transpose for 4- and 8-byte elements
+// that are contiguous along the rows), so that the lines it reads are used
+// whole and the body runs on unit strides (and vectorises). A strided output
+// is written to a buffer and copied out the same way. Any rank, permutation,
+// broadcast and dtype; tiles are split across threads by bands of rows.
+inline constexpr int64_t kTileRows = 128;
+inline constexpr int64_t kTileCols = 128;
+
+// Returns the dimension to tile (see Note [Strided tiles]) and sets
+// packed[k] for the operands to copy through a buffer, or returns -1.
+int ChooseTileDim(const Plan& plan, const int64_t* elem_size, int n, bool* packed);
+
+// Copies a rows x cols tile of elements of `elem_size` bytes from src (row
+// and column strides in elements) to dst.
+void CopyTile(const char* src, int64_t src_row, int64_t src_col, char* dst, int64_t dst_row, int64_t dst_col,
+              int64_t rows, int64_t cols, int64_t elem_size);
 
 // True if `t` is contiguous with exactly `sizes`.
 bool IsDense(const Tensor& t, absl::Span<const int64_t> sizes);
@@ -56,20 +99,21 @@ bool IsDense(const Tensor& t, absl::Span<const int64_t> sizes);
 // Runs body(ptrs, n, inner_strides) over the plan: `ptrs` point at the start
 // of a run of `n` elements along the innermost dimension. N = number of
 // operands (output first). Work is split across threads by rows; a single
-// long row is split into chunks; when an operand walks the innermost
-// dimension with a large stride (a transposed input), the two innermost
-// dimensions are visited in kTile x kTile tiles so that the lines that
-// operand touches are reused from cache.
+// long row is split into chunks. See Note [Strided tiles] for operands that
+// walk the innermost dimension with a large stride (a transposed input).
 template <int N, typename Body>
-void RunPlan(const Plan& plan, std::array<char*, N> base, std::array<int64_t, N> elem_size, const Body& body) {
-  const int rank = static_cast<int>(plan.sizes.size());
+void RunPlan(const Plan& plan_in, std::array<char*, N> base, std::array<int64_t, N> elem_size, const Body& body) {
+  const int rank = static_cast<int>(plan_in.sizes.size());
+  for (int64_t s : plan_in.sizes) {
+    if (s == 0) return;
+  }
   std::array<int64_t, N> inner{};
   if (rank == 0) {
     body(base, int64_t{1}, inner);
     return;
   }
-  const int64_t inner_n = plan.sizes[rank - 1];
-  for (int k = 0; k < N; ++k) inner[k] = plan.strides[k][rank - 1];
+  for (int k = 0; k < N; ++k) inner[k] = plan_in.strides[k][rank - 1];
+  const int64_t inner_n = plan_in.sizes[rank - 1];
   if (rank == 1) {
     ParallelFor(inner_n, kGrain, [&](int64_t b, int64_t e) {
       std::array<char*, N> ptrs;
@@ -78,64 +122,111 @@ void RunPlan(const Plan& plan, std::array<char*, N> base, std::array<int64_t, N>
     });
     return;
   }
-  constexpr int64_t kTile = 32;
-  bool tile = false;
-  for (int k = 0; k < N; ++k) {
-    int64_t s = inner[k] < 0 ? -inner[k] : inner[k];
-    if (s > 16 && plan.strides[k][rank - 2] != 0) tile = true;
+  std::array<bool, N> packed{};
+  const int tile_dim = ChooseTileDim(plan_in, elem_size.data(), N, packed.data());
+  if (tile_dim < 0) {
+    // Rows of the innermost dimension.
+    const int64_t rows = plan_in.NumRows();
+    ParallelFor(rows, std::max<int64_t>(1, kGrain / inner_n), [&](int64_t b, int64_t e) {
+      for (int64_t row = b; row < e; ++row) {
+        std::array<char*, N> ptrs;
+        for (int k = 0; k < N; ++k) ptrs[k] = base[k] + plan_in.RowOffset(k, row) * elem_size[k];
+        body(ptrs, inner_n, inner);
+      }
+    });
+    return;
   }
-  tile = tile && inner_n >= kTile && plan.sizes[rank - 2] >= kTile;
-  // Work items: rows of the outer dimensions, in tiles of kTile rows of the
-  // second-innermost dimension when tiling.
+  // Tiles: move the tile dimension next to the innermost one, then visit
+  // kTileRows x kTileCols tiles; work items are bands of kTileRows rows (of
+  // every outer index), each split into column chunks when there are few.
+  const Plan plan = plan_in.WithDimSecondInnermost(tile_dim);
   const int64_t rows2 = plan.sizes[rank - 2];
-  const int64_t row_groups = tile ? (rows2 + kTile - 1) / kTile : rows2;
+  const int64_t bands = (rows2 + kTileRows - 1) / kTileRows;
   int64_t outer = 1;
   for (int d = 0; d < rank - 2; ++d) outer *= plan.sizes[d];
-  const int64_t items = outer * row_groups;
-  const int64_t per_item = (tile ? kTile : 1) * inner_n;
-  const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(per_item, 1));
-  ParallelFor(items, grain, [&](int64_t begin, int64_t end) {
+  const int64_t col_tiles = (inner_n + kTileCols - 1) / kTileCols;
+  const int64_t col_chunks = std::clamp<int64_t>(4 * NumThreads() / std::max<int64_t>(outer * bands, 1), 1, col_tiles);
+  const int64_t tiles_per_chunk = (col_tiles + col_chunks - 1) / col_chunks;
+  const int64_t items = outer * bands * col_chunks;
+  const int64_t per_item = kTileRows * tiles_per_chunk * kTileCols;
+  std::array<int64_t, N> row_stride, unit;
+  for (int k = 0; k < N; ++k) {
+    row_stride[k] = plan.strides[k][rank - 2];
+    unit[k] = packed[k] ? 1 : inner[k];
+  }
+  ParallelFor(items, std::max<int64_t>(1, kGrain / per_item), [&](int64_t begin, int64_t end) {
+    std::unique_ptr<double[]> storage(new double[N * kTileRows * kTileCols]);
+    std::array<char*, N> buf;
+    for (int k = 0; k < N; ++k) buf[k] = reinterpret_cast<char*>(storage.get() + k * kTileRows * kTileCols);
     for (int64_t item = begin; item < end; ++item) {
-      int64_t o = item / row_groups, g = item % row_groups;
+      const int64_t chunk = item % col_chunks, band = (item / col_chunks) % bands, o = item / (col_chunks * bands);
       std::array<char*, N> origin;
-      for (int k = 0; k < N; ++k) {
-        int64_t off = 0, r = o;
-        for (int d = rank - 3; d >= 0; --d) {
-          off += (r % plan.sizes[d]) * plan.strides[k][d];
-          r /= plan.sizes[d];
-        }
-        origin[k] = base[k] + off * elem_size[k];
-      }
-      auto run_row = [&](int64_t row, int64_t col0, int64_t len) {
-        std::array<char*, N> ptrs;
+      for (int k = 0; k < N; ++k) origin[k] = base[k] + plan.OuterOffset(k, o) * elem_size[k];
+      const int64_t r0 = band * kTileRows, nr = std::min(kTileRows, rows2 - r0);
+      const int64_t t_end = std::min(col_tiles, (chunk + 1) * tiles_per_chunk);
+      for (int64_t t = chunk * tiles_per_chunk; t < t_end; ++t) {
+        const int64_t c0 = t * kTileCols, nc = std::min(kTileCols, inner_n - c0);
+        std::array<char*, N> corner;
         for (int k = 0; k < N; ++k) {
-          ptrs[k] = origin[k] + (row * plan.strides[k][rank - 2] + col0 * inner[k]) * elem_size[k];
+          corner[k] = origin[k] + (r0 * row_stride[k] + c0 * inner[k]) * elem_size[k];
+          if (packed[k] && k > 0) {
+            CopyTile(corner[k], row_stride[k], inner[k], buf[k], kTileCols, 1, nr, nc, elem_size[k]);
+          }
         }
-        body(ptrs, len, inner);
-      };
-      if (!tile) {
-        run_row(g, 0, inner_n);
-        continue;
-      }
-      const int64_t r0 = g * kTile, r1 = std::min(rows2, r0 + kTile);
-      for (int64_t c0 = 0; c0 < inner_n; c0 += kTile) {
-        const int64_t len = std::min(kTile, inner_n - c0);
-        for (int64_t row = r0; row < r1; ++row) run_row(row, c0, len);
+        for (int64_t r = 0; r < nr; ++r) {
+          std::array<char*, N> ptrs;
+          for (int k = 0; k < N; ++k) {
+            ptrs[k] = packed[k] ? buf[k] + r * kTileCols * elem_size[k] : corner[k] + r * row_stride[k] * elem_size[k];
+          }
+          body(ptrs, nc, unit);
+        }
+        if (packed[0]) CopyTile(buf[0], kTileCols, 1, corner[0], row_stride[0], inner[0], nr, nc, elem_size[0]);
       }
     }
   });
 }
 
+// Loads / stores W lanes of T (8 floats or 4 doubles).
+template <typename T>
+inline auto LoadVec(const T* p) {
+  if constexpr (std::is_same_v<T, float>) {
+    return _mm256_loadu_ps(p);
+  } else {
+    return _mm256_loadu_pd(p);
+  }
+}
+inline void StoreVec(float* p, __m256 v) { _mm256_storeu_ps(p, v); }
+inline void StoreVec(double* p, __m256d v) { _mm256_storeu_pd(p, v); }
+
 template <typename Out, typename In, typename F>
 void UnaryRow(Out* o, const In* a, int64_t n, int64_t so, int64_t sa, const F& f) {
-  if (so == 1 && sa == 1) {
+  constexpr bool kVec = std::is_same_v<Out, In> && ((std::is_same_v<In, float> && HasVecF<F>) ||
+                                                    (std::is_same_v<In, double> && HasVecD<F>));
+  if constexpr (kVec) {
+    // Every element goes through the vector form (tails and strided rows
+    // through a padded buffer), so that results do not depend on where a
+    // row or chunk splits or on the layout.
+    constexpr int W = 32 / sizeof(In);
     int64_t i = 0;
-    if constexpr (std::is_same_v<Out, float> && std::is_same_v<In, float> && HasVecF<F>) {
-      for (; i + 8 <= n; i += 8) _mm256_storeu_ps(o + i, f.Vec(_mm256_loadu_ps(a + i)));
-    } else if constexpr (std::is_same_v<Out, double> && std::is_same_v<In, double> && HasVecD<F>) {
-      for (; i + 4 <= n; i += 4) _mm256_storeu_pd(o + i, f.Vec(_mm256_loadu_pd(a + i)));
+    if (so == 1 && sa == 1) {
+      for (; i + W <= n; i += W) StoreVec(o + i, f.Vec(LoadVec(a + i)));
+      if (i == n) return;
     }
-    for (; i < n; ++i) o[i] = f(a[i]);
+    In buf[W];
+    if (sa == 0) {
+      std::fill_n(buf, W, a[0]);
+      StoreVec(buf, f.Vec(LoadVec(buf)));
+      for (; i < n; ++i) o[i * so] = buf[0];
+      return;
+    }
+    for (; i < n; i += W) {
+      const int64_t m = std::min<int64_t>(W, n - i);
+      for (int64_t j = 0; j < W; ++j) buf[j] = j < m ? a[(i + j) * sa] : In(0);
+      StoreVec(buf, f.Vec(LoadVec(buf)));
+      for (int64_t j = 0; j < m; ++j) o[(i + j) * so] = buf[j];
+    }
+  } else if (so == 1 && sa == 1) {
+    for (int64_t i = 0; i < n; ++i) o[i] = f(a[i]);
   } else if (so == 1 && sa == 0) {
     const Out v = f(a[0]);
     for (int64_t i = 0; i < n; ++i) o[i] = v;

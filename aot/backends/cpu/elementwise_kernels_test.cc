@@ -2,6 +2,7 @@
 // random inputs, contiguous and strided, broadcast and empty.
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -215,6 +216,96 @@ TEST(ElementwiseKernelTest, LargeStridedAndBroadcastOperands) {
   for (double v : bigv) relu_want.push_back(v < 0 ? 0 : v);
   ExpectNear(relu(big), relu_want, 0, "relu");
   EXPECT_TRUE(std::isnan(Values(relu(Tensor::FromVector<float>({NAN}, {1})))[0]));
+}
+
+// Permuted operands of rank 2-4 and every element size, large enough for
+// the tiled path (Note [Strided tiles] in elementwise.h), with partial
+// tiles: copies (contiguous(), dtype conversion), a permuted input plus a
+// contiguous one, a permuted input plus a broadcast row, an in-place op on
+// a permuted view (the output strided) and empty permuted tensors.
+TEST(ElementwiseKernelTest, PermutedOperandsOfEveryRankAndDtype) {
+  struct Case {
+    std::vector<int64_t> sizes, perm;
+  };
+  const std::vector<Case> cases = {
+      {{70, 90}, {1, 0}}, {{20, 30, 40}, {2, 0, 1}}, {{3, 20, 33}, {0, 2, 1}}, {{6, 10, 12, 20}, {3, 1, 0, 2}}};
+  for (DType dtype : {DType::kFloat32, DType::kFloat64, DType::kFloat16, DType::kBFloat16, DType::kInt32,
+                      DType::kInt64, DType::kUInt8, DType::kBool}) {
+    const std::string dn(ir::DTypeName(dtype));
+    const double tol = dtype == DType::kFloat16 || dtype == DType::kBFloat16 ? 1e-2 : 1e-6;
+    for (const Case& c : cases) {
+      const std::string what = dn + " rank " + std::to_string(c.sizes.size());
+      Tensor x = Random(c.sizes, DType::kFloat64, 0, 100, 21).to(dtype);
+      Tensor xp = x.permute(c.perm);
+      const std::vector<double> xv = Values(xp);  // ToVector walks the strides.
+      ExpectNear(xp.contiguous(), xv, 0, what + " contiguous()");
+      ExpectNear(xp.to(DType::kFloat64), xv, 0, what + " to(f64)");
+      if (dtype == DType::kBool) continue;
+      const std::vector<int64_t> psizes(xp.sizes().begin(), xp.sizes().end());
+      Tensor y = Random(psizes, DType::kFloat64, 0, 100, 22).to(dtype);
+      const std::vector<double> yv = Values(y);
+      std::vector<double> want(xv.size());
+      for (size_t i = 0; i < xv.size(); ++i) want[i] = xv[i] + yv[i];
+      ExpectNear(xp + y, want, tol, what + " permuted + contiguous");
+      ExpectNear(y + xp, want, tol, what + " contiguous + permuted");
+      // A broadcast row of the last dim.
+      Tensor row = Random({psizes.back()}, DType::kFloat64, 0, 100, 23).to(dtype);
+      const std::vector<double> rv = Values(row);
+      std::vector<double> want_row(xv.size());
+      for (size_t i = 0; i < xv.size(); ++i) want_row[i] = xv[i] + rv[i % rv.size()];
+      ExpectNear(xp + row, want_row, tol, what + " permuted + row");
+      // In place through the permuted view: the output is the strided operand.
+      Tensor z = x.clone();
+      Tensor zp = z.permute(c.perm);
+      zp.add_(y);
+      ASSERT_TRUE(zp.ok()) << zp.status();
+      ExpectNear(zp, want, tol, what + " permuted add_");
+    }
+    std::vector<int64_t> empty_sizes = {0, 40, 50};
+    Tensor e = Tensor::Empty(empty_sizes, dtype).permute({2, 0, 1});
+    Tensor ec = e.contiguous();
+    ASSERT_TRUE(ec.ok()) << dn;
+    EXPECT_EQ(ec.numel(), 0);
+  }
+}
+
+// f32 math on a transposed input runs the vector functors through the tiles.
+TEST(ElementwiseKernelTest, TransposedMathMatchesContiguous) {
+  for (DType dtype : {DType::kFloat32, DType::kFloat64}) {
+    Tensor x = Random({130, 70}, dtype, -5, 5, 31);
+    Tensor xt = x.t();
+    std::vector<double> cv = Values(gelu(xt.contiguous())), tv = Values(gelu(xt));
+    ASSERT_EQ(cv.size(), tv.size());
+    for (size_t i = 0; i < cv.size(); ++i) EXPECT_EQ(cv[i], tv[i]) << i;
+    cv = Values(cos(xt.contiguous()));
+    tv = Values(cos(xt));
+    for (size_t i = 0; i < cv.size(); ++i) EXPECT_EQ(cv[i], tv[i]) << i;
+  }
+}
+
+// gelu's float vector path (vec_math.h) over its three regions and the
+// special values, against double precision.
+TEST(ElementwiseKernelTest, GeluFloatAccuracy) {
+  std::vector<float> xs;
+  for (int i = 0; i <= 20000; ++i) xs.push_back(-13.0f + 26.0f * i / 20000);
+  const float kInf = std::numeric_limits<float>::infinity();
+  for (float v : {kInf, -kInf, std::numeric_limits<float>::quiet_NaN(), 0.0f, -0.0f, 1e-30f, -3.0f, -2.9999f})
+    xs.push_back(v);
+  std::vector<double> got = Values(gelu(Tensor::FromVector<float>(xs, {static_cast<int64_t>(xs.size())})));
+  for (size_t i = 0; i < xs.size(); ++i) {
+    const double x = xs[i];
+    const double want = 0.5 * x * std::erfc(-x / std::sqrt(2.0));
+    if (std::isnan(want)) {
+      EXPECT_TRUE(std::isnan(got[i])) << x;
+    } else if (std::isinf(want)) {
+      EXPECT_EQ(got[i], want) << x;
+    } else if (x >= -1 || x < -3) {
+      // Relative accuracy (a few ulp) outside the cancelling region.
+      EXPECT_NEAR(got[i], want, 1.2e-6 * std::abs(want) + 1e-38) << x;
+    } else {
+      EXPECT_NEAR(got[i], want, 4e-7 * (1 + std::abs(want))) << x;
+    }
+  }
 }
 
 TEST(ElementwiseKernelTest, NanPropagatesThroughMaximum) {

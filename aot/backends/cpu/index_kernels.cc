@@ -384,14 +384,7 @@ KernelResult IndexAddInplaceKernel(const OpCall& call) {
   // Strided self: update a contiguous copy, then write it back.
   AOT_ASSIGN_OR_RETURN(Tensor tmp, ContiguousCopy(self).Checked());
   RunIndexAdd(call, p, tmp);
-  VisitDType(self.dtype(), [&]<typename T>() {
-    const T* src = tmp.data_ptr<T>();
-    T* dst = self.data_ptr<T>();
-    ParallelFor(self.numel(), kGrain, [&](int64_t b, int64_t e) {
-      ForEachOffset<1>(self.sizes(), {self.strides()}, b, e,
-                       [&](int64_t i, const std::array<int64_t, 1>& o) { dst[o[0]] = src[i]; });
-    });
-  });
+  CopyInto(self, tmp);
   return std::vector<Tensor>{self};
 }
 

@@ -31,6 +31,7 @@
 #include "absl/strings/str_cat.h"
 #include "aot/backends/cpu/cpu_utils.h"
 #include "aot/backends/cpu/reduce_utils.h"
+#include "aot/backends/cpu/strided.h"
 #include "aot/base/status_macros.h"
 #include "aot/tensor/dispatcher.h"
 
@@ -59,7 +60,7 @@ absl::StatusOr<Tensor> NewResult(const OpCall& call, int i, DType dtype) {
 // An optional operand made dense in `dtype`, or an undefined tensor.
 absl::StatusOr<Tensor> OptionalDense(const Tensor* t, DType dtype) {
   if (t == nullptr) return Tensor();
-  return ToDense(*t, dtype);
+  return Contiguous(*t, dtype).Checked();
 }
 
 template <typename C>
@@ -70,7 +71,7 @@ C* PtrOrNull(const Tensor& t) {
 // Converts computed results to the dtypes the shape rule declared.
 KernelResult Finish(const OpCall& call, std::vector<Tensor> results) {
   for (size_t i = 0; i < results.size(); ++i) {
-    AOT_ASSIGN_OR_RETURN(results[i], ToDense(results[i], call.result_metas[i].dtype));
+    AOT_ASSIGN_OR_RETURN(results[i], Contiguous(results[i], call.result_metas[i].dtype).Checked());
   }
   return results;
 }
@@ -129,8 +130,85 @@ std::vector<typename Op::Acc> ReduceOrInit(int64_t numel, const ReduceLayout& la
 
 // --- softmax / log_softmax -------------------------------------------------------------
 
+// The max of a row and the sum of exp(x - max) in double.
+template <typename C>
+struct MaxSum {
+  C m = -std::numeric_limits<C>::infinity();
+  double s = 0;
+};
+
+// Merges two (max, sum) pairs. A part whose max is -inf (all -inf, or
+// empty) adds nothing; NaN propagates through the max.
+template <typename C>
+MaxSum<C> MergeMaxSum(const MaxSum<C>& a, const MaxSum<C>& b) {
+  constexpr C kNegInf = -std::numeric_limits<C>::infinity();
+  if (b.m == kNegInf) return a;
+  if (a.m == kNegInf) return b;
+  const C m = MaxNan()(a.m, b.m);
+  return {m, a.s * std::exp(static_cast<double>(a.m) - m) + b.s * std::exp(static_cast<double>(b.m) - m)};
+}
+
+// (max, sum of exp(x - max)) of x[0, n), one pass over memory: two passes
+// over each block of kBlock elements (in L1), merged.
+template <typename C>
+MaxSum<C> RowMaxSum(const C* x, int64_t n) {
+  MaxSum<C> acc;
+  for (int64_t b = 0; b < n; b += kBlock) {
+    const int64_t len = std::min(kBlock, n - b);
+    const C m = MaxRow(x + b, len);
+    if (m == -std::numeric_limits<C>::infinity()) continue;
+    acc = MergeMaxSum(acc, MaxSum<C>{m, ExpShiftSum<C>(x + b, m, nullptr, len)});
+  }
+  return acc;
+}
+
+// y[j] = exp(x[j] - m) * scale for j in [0, n).
+template <typename C>
+void ExpScale(const C* x, C m, C scale, C* y, int64_t n) {
+  int64_t j = 0;
+  if constexpr (std::is_same_v<C, float>) {
+    const __m256 mv = _mm256_set1_ps(m), sv = _mm256_set1_ps(scale);
+    for (; j + 8 <= n; j += 8) {
+      _mm256_storeu_ps(y + j, _mm256_mul_ps(ExpF8(_mm256_sub_ps(_mm256_loadu_ps(x + j), mv)), sv));
+    }
+  }
+  for (; j < n; ++j) y[j] = Exp<C>(x[j] - m) * scale;
+}
+
+// Softmax (kLog: log_softmax) of one row of d elements split across the
+// threads: per-thread (max, sum) pairs merged in order, then the outputs.
+// All -inf gives NaN, as the per-row path (exp(-inf - -inf)).
+template <typename C, bool kLog>
+void SoftmaxLongRow(const C* x, C* y, int64_t d) {
+  const int64_t nblocks = (d + kBlock - 1) / kBlock;
+  std::vector<MaxSum<C>> partial(NumThreads());
+  const int tasks = ParallelChunks(nblocks, 4, [&](int t, int64_t b, int64_t e) {
+    const int64_t begin = b * kBlock, end = std::min(d, e * kBlock);
+    partial[t] = RowMaxSum(x + begin, end - begin);
+  });
+  MaxSum<C> total;
+  bool all_neg_inf = true;
+  for (int t = 0; t < tasks; ++t) {
+    all_neg_inf = all_neg_inf && partial[t].m == -std::numeric_limits<C>::infinity();
+    total = MergeMaxSum(total, partial[t]);
+  }
+  const C m = all_neg_inf ? std::numeric_limits<C>::quiet_NaN() : total.m;
+  ParallelFor(d, kGrain, [&](int64_t b, int64_t e) {
+    if constexpr (kLog) {
+      const C log_s = static_cast<C>(std::log(total.s));
+      for (int64_t j = b; j < e; ++j) y[j] = (x[j] - m) - log_s;
+    } else {
+      ExpScale<C>(x + b, m, static_cast<C>(1.0 / total.s), y + b, e - b);
+    }
+  });
+}
+
 template <typename C, bool kLog>
 void SoftmaxForward(const C* x, C* y, int64_t outer, int64_t d, int64_t inner) {
+  if (inner == 1 && outer < NumThreads() && d >= 2 * kRowChunk) {
+    for (int64_t o = 0; o < outer; ++o) SoftmaxLongRow<C, kLog>(x + o * d, y + o * d, d);
+    return;
+  }
   if (inner == 1) {
     ParallelFor(outer, std::max<int64_t>(1, kGrain / d), [&](int64_t b, int64_t e) {
       for (int64_t o = b; o < e; ++o) {
@@ -197,7 +275,7 @@ void SoftmaxForward(const C* x, C* y, int64_t outer, int64_t d, int64_t inner) {
 template <bool kLog>
 KernelResult SoftmaxKernel(const OpCall& call) {
   const DType cd = ComputeDType(call.result_metas[0].dtype);
-  AOT_ASSIGN_OR_RETURN(Tensor x, ToDense(call.input(0), cd));
+  AOT_ASSIGN_OR_RETURN(Tensor x, Contiguous(call.input(0), cd).Checked());
   AOT_ASSIGN_OR_RETURN(Tensor y, NewResult(call, 0, cd));
   if (x.numel() > 0) {
     auto [outer, d, inner] = SplitAt(x.sizes(), WrapDim(call.attr("dim").i(), x.dim()));
@@ -267,8 +345,8 @@ template <bool kLog>
 KernelResult SoftmaxBackwardKernel(const OpCall& call) {
   AOT_RETURN_IF_ERROR(RequireFloatResult(call));
   const DType cd = ComputeDType(call.result_metas[0].dtype);
-  AOT_ASSIGN_OR_RETURN(Tensor g, ToDense(call.input(0), cd));
-  AOT_ASSIGN_OR_RETURN(Tensor y, ToDense(call.input(1), cd));
+  AOT_ASSIGN_OR_RETURN(Tensor g, Contiguous(call.input(0), cd).Checked());
+  AOT_ASSIGN_OR_RETURN(Tensor y, Contiguous(call.input(1), cd).Checked());
   AOT_ASSIGN_OR_RETURN(Tensor gi, NewResult(call, 0, cd));
   if (g.numel() > 0) {
     auto [outer, d, inner] = SplitAt(g.sizes(), WrapDim(call.attr("dim").i(), g.dim()));
@@ -289,7 +367,7 @@ int64_t NormalizedNumel(const OpCall& call) {
 
 KernelResult LayerNormKernel(const OpCall& call) {
   const DType cd = ComputeDType(call.input(0).dtype());
-  AOT_ASSIGN_OR_RETURN(Tensor x, ToDense(call.input(0), cd));
+  AOT_ASSIGN_OR_RETURN(Tensor x, Contiguous(call.input(0), cd).Checked());
   AOT_ASSIGN_OR_RETURN(Tensor w, OptionalDense(call.optional_input(1), cd));
   AOT_ASSIGN_OR_RETURN(Tensor bias, OptionalDense(call.optional_input(2), cd));
   AOT_ASSIGN_OR_RETURN(Tensor y, NewResult(call, 0, cd));
@@ -361,10 +439,10 @@ struct LayerNormWeightGradOp {
 KernelResult LayerNormBackwardKernel(const OpCall& call) {
   AOT_RETURN_IF_ERROR(RequireFloatResult(call));
   const DType cd = ComputeDType(call.input(1).dtype());
-  AOT_ASSIGN_OR_RETURN(Tensor g, ToDense(call.input(0), cd));
-  AOT_ASSIGN_OR_RETURN(Tensor x, ToDense(call.input(1), cd));
-  AOT_ASSIGN_OR_RETURN(Tensor mean, ToDense(call.input(2), cd));
-  AOT_ASSIGN_OR_RETURN(Tensor rstd, ToDense(call.input(3), cd));
+  AOT_ASSIGN_OR_RETURN(Tensor g, Contiguous(call.input(0), cd).Checked());
+  AOT_ASSIGN_OR_RETURN(Tensor x, Contiguous(call.input(1), cd).Checked());
+  AOT_ASSIGN_OR_RETURN(Tensor mean, Contiguous(call.input(2), cd).Checked());
+  AOT_ASSIGN_OR_RETURN(Tensor rstd, Contiguous(call.input(3), cd).Checked());
   AOT_ASSIGN_OR_RETURN(Tensor w, OptionalDense(call.optional_input(4), cd));
   const int64_t n = NormalizedNumel(call);
   const int64_t rows = n == 0 ? 0 : x.numel() / n;
@@ -486,7 +564,7 @@ void ChannelAffine(const C* x, C* y, int64_t batch, int64_t channels, int64_t pl
 
 KernelResult BatchNormKernel(const OpCall& call) {
   const DType cd = ComputeDType(call.input(0).dtype());
-  AOT_ASSIGN_OR_RETURN(Tensor x, ToDense(call.input(0), cd));
+  AOT_ASSIGN_OR_RETURN(Tensor x, Contiguous(call.input(0), cd).Checked());
   AOT_ASSIGN_OR_RETURN(Tensor w, OptionalDense(call.optional_input(1), cd));
   AOT_ASSIGN_OR_RETURN(Tensor bias, OptionalDense(call.optional_input(2), cd));
   AOT_ASSIGN_OR_RETURN(Tensor rm, OptionalDense(call.optional_input(3), cd));
@@ -560,8 +638,8 @@ KernelResult BatchNormKernel(const OpCall& call) {
 KernelResult BatchNormBackwardKernel(const OpCall& call) {
   AOT_RETURN_IF_ERROR(RequireFloatResult(call));
   const DType cd = ComputeDType(call.input(1).dtype());
-  AOT_ASSIGN_OR_RETURN(Tensor g, ToDense(call.input(0), cd));
-  AOT_ASSIGN_OR_RETURN(Tensor x, ToDense(call.input(1), cd));
+  AOT_ASSIGN_OR_RETURN(Tensor g, Contiguous(call.input(0), cd).Checked());
+  AOT_ASSIGN_OR_RETURN(Tensor x, Contiguous(call.input(1), cd).Checked());
   AOT_ASSIGN_OR_RETURN(Tensor w, OptionalDense(call.optional_input(2), cd));
   AOT_ASSIGN_OR_RETURN(Tensor rm, OptionalDense(call.optional_input(3), cd));
   AOT_ASSIGN_OR_RETURN(Tensor rv, OptionalDense(call.optional_input(4), cd));
@@ -652,7 +730,7 @@ constexpr int64_t kReductionNone = 0, kReductionMean = 1;
 
 // Targets of nll_loss/cross_entropy as i64, checked against the class count.
 absl::StatusOr<Tensor> CheckedTargets(const OpCall& call, int64_t classes) {
-  AOT_ASSIGN_OR_RETURN(Tensor target, ToDense(call.input(1), DType::kInt64));
+  AOT_ASSIGN_OR_RETURN(Tensor target, Contiguous(call.input(1), DType::kInt64).Checked());
   const int64_t ignore = call.attr("ignore_index").i();
   const int64_t* t = PtrOrNull<int64_t>(target);
   for (int64_t i = 0; i < target.numel(); ++i) {
@@ -670,7 +748,7 @@ absl::StatusOr<Tensor> CheckedTargets(const OpCall& call, int64_t classes) {
 template <bool kCrossEntropy>
 KernelResult ClassLossKernel(const OpCall& call) {
   const DType cd = ComputeDType(call.input(0).dtype());
-  AOT_ASSIGN_OR_RETURN(Tensor x, ToDense(call.input(0), cd));
+  AOT_ASSIGN_OR_RETURN(Tensor x, Contiguous(call.input(0), cd).Checked());
   AOT_ASSIGN_OR_RETURN(Tensor w, OptionalDense(call.optional_input(2), cd));
   const int64_t classes = x.size(-1);
   const int64_t rows = x.dim() == 2 ? x.size(0) : 1;
@@ -748,13 +826,13 @@ absl::StatusOr<Tensor> LossGrad(const OpCall& call, int64_t expected_none, DType
     return absl::InvalidArgumentError(absl::StrCat(call.op->name(), "(): grad_output ", g.meta().ToString(),
                                                    " must have ", want, " element(s) for reduction ", reduction));
   }
-  return ToDense(g, cd);
+  return Contiguous(g, cd).Checked();
 }
 
 KernelResult NllLossBackwardKernel(const OpCall& call) {
   AOT_RETURN_IF_ERROR(RequireFloatResult(call));
   const DType cd = ComputeDType(call.input(1).dtype());
-  AOT_ASSIGN_OR_RETURN(Tensor x, ToDense(call.input(1), cd));
+  AOT_ASSIGN_OR_RETURN(Tensor x, Contiguous(call.input(1), cd).Checked());
   if (x.dim() < 1 || x.dim() > 2) {
     return absl::InvalidArgumentError(
         absl::StrCat("nll_loss_backward(): self must have rank 1 or 2, got ", x.meta().ToString()));
@@ -768,7 +846,7 @@ KernelResult NllLossBackwardKernel(const OpCall& call) {
                                                    " must have ", rows, " values and weight ", classes));
   }
   // CheckedTargets reads operand 1 as the target; here it is operand 2.
-  AOT_ASSIGN_OR_RETURN(Tensor target, ToDense(call.input(2), DType::kInt64));
+  AOT_ASSIGN_OR_RETURN(Tensor target, Contiguous(call.input(2), DType::kInt64).Checked());
   const int64_t ignore = call.attr("ignore_index").i();
   const int64_t reduction = call.attr("reduction").i();
   AOT_ASSIGN_OR_RETURN(Tensor gi, NewResult(call, 0, cd));
@@ -833,8 +911,8 @@ double SqDiffSum(const C* a, const C* b, int64_t n) {
 
 KernelResult MseLossKernel(const OpCall& call) {
   const DType cd = ComputeDType(call.result_metas[0].dtype);
-  AOT_ASSIGN_OR_RETURN(Tensor x, ToDense(call.input(0), cd));
-  AOT_ASSIGN_OR_RETURN(Tensor t, ToDense(call.input(1), cd));
+  AOT_ASSIGN_OR_RETURN(Tensor x, Contiguous(call.input(0), cd).Checked());
+  AOT_ASSIGN_OR_RETURN(Tensor t, Contiguous(call.input(1), cd).Checked());
   AOT_ASSIGN_OR_RETURN(Tensor out, NewResult(call, 0, cd));
   const int64_t reduction = call.attr("reduction").i();
   const int64_t n = x.numel();
@@ -860,8 +938,8 @@ KernelResult MseLossKernel(const OpCall& call) {
 KernelResult MseLossBackwardKernel(const OpCall& call) {
   AOT_RETURN_IF_ERROR(RequireFloatResult(call));
   const DType cd = ComputeDType(call.result_metas[0].dtype);
-  AOT_ASSIGN_OR_RETURN(Tensor x, ToDense(call.input(1), cd));
-  AOT_ASSIGN_OR_RETURN(Tensor t, ToDense(call.input(2), cd));
+  AOT_ASSIGN_OR_RETURN(Tensor x, Contiguous(call.input(1), cd).Checked());
+  AOT_ASSIGN_OR_RETURN(Tensor t, Contiguous(call.input(2), cd).Checked());
   if (x.sizes() != t.sizes()) {
     return absl::InvalidArgumentError(absl::StrCat("mse_loss_backward(): self ", x.meta().ToString(),
                                                    " and target ", t.meta().ToString(), " differ in shape"));

@@ -306,6 +306,56 @@ TEST(NnKernelsTest, SoftmaxIsStableAndLarge) {
   ExpectNear(Values(hy), RefSoftmax({1, 2}, {2}, 0, false), 1e-3, "softmax f16");
 }
 
+// One long row (or fewer rows than threads) is split across the threads:
+// per-thread (max, sum) pairs merged, then the outputs. Also masked blocks
+// (all -inf), a NaN, an all -inf row (NaN, as a short row) and +inf, with
+// the last dim and a transposed input (made dense first).
+TEST(NnKernelsTest, SoftmaxLongSingleRow) {
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  for (DType dtype : {DType::kFloat32, DType::kFloat64}) {
+    const std::string dn(ir::DTypeName(dtype));
+    for (std::vector<int64_t> sizes : {std::vector<int64_t>{100003}, std::vector<int64_t>{1, 70001}}) {
+      Vec xv = Rounded(RandomVec(Numel(sizes), 5, -20, 20), dtype);
+      Tensor x = Make(xv, sizes, dtype);
+      const int d = static_cast<int>(sizes.size()) - 1;
+      ExpectNear(Values(softmax(x, -1)), RefSoftmax(xv, sizes, d, false), Tol(dtype), dn + " long softmax");
+      ExpectNear(Values(log_softmax(x, -1)), RefSoftmax(xv, sizes, d, true), Tol(dtype), dn + " long log_softmax");
+    }
+    // The first 50000 entries masked.
+    Vec mv = Rounded(RandomVec(100000, 6, -5, 5), dtype);
+    for (int i = 0; i < 50000; ++i) mv[i] = -kInf;
+    Vec want = RefSoftmax(mv, {100000}, 0, false);
+    Vec got = Values(softmax(Make(mv, {100000}, dtype), 0));
+    for (int i = 0; i < 50000; ++i) ASSERT_EQ(got[i], 0.0) << i;
+    ExpectNear(got, want, Tol(dtype), dn + " masked long softmax");
+    Vec lwant = RefSoftmax(mv, {100000}, 0, true);
+    Vec lgot = Values(log_softmax(Make(mv, {100000}, dtype), 0));
+    ExpectNear(Vec(lgot.begin() + 50000, lgot.end()), Vec(lwant.begin() + 50000, lwant.end()), Tol(dtype),
+               dn + " masked long log_softmax");
+    // Special rows: NaN anywhere, all -inf, +inf: all NaN, as a short row.
+    for (double special : {std::nan(""), -kInf, kInf}) {
+      Vec sv = Rounded(RandomVec(100000, 7, -5, 5), dtype);
+      if (special == -kInf) {
+        std::fill(sv.begin(), sv.end(), -kInf);
+      } else {
+        sv[77777] = special;
+      }
+      for (bool log : {false, true}) {
+        Tensor in = Make(sv, {100000}, dtype);
+        Vec y = Values(log ? log_softmax(in, 0) : softmax(in, 0));
+        Tensor short_in = Make(Vec(sv.begin() + 77770, sv.begin() + 77780), {10}, dtype);
+        Vec ys = Values(log ? log_softmax(short_in, 0) : softmax(short_in, 0));
+        EXPECT_TRUE(std::isnan(ys[0])) << dn << " short row, special " << special;
+        for (size_t i = 0; i < y.size(); i += 997) ASSERT_TRUE(std::isnan(y[i])) << dn << " " << special << " " << i;
+      }
+    }
+  }
+  // A transposed [70001, 1] input: softmax over dim 0 of a strided view.
+  Vec tv = Rounded(RandomVec(70001, 8, -20, 20), DType::kFloat32);
+  Tensor t = Make(tv, {1, 70001}, DType::kFloat32).t();
+  ExpectNear(Values(softmax(t, 0)), RefSoftmax(tv, {70001, 1}, 0, false), Tol(DType::kFloat32), "transposed");
+}
+
 TEST(NnKernelsTest, SoftmaxBackwardMatchesFiniteDifferences) {
   const std::vector<int64_t> sizes = {3, 4, 5};
   Vec xv = RandomVec(60, 4);

@@ -1,6 +1,7 @@
 // Building blocks of the CPU reduction and normalisation kernels (private to
-// aot/backends/cpu): dense copies, a vectorisable expf, lane-parallel row
-// reductions, and a generic reduction engine over any set of dimensions.
+// aot/backends/cpu): a vectorisable expf (and a fused AVX2
+// exp-and-sum), lane-parallel row reductions, and a generic reduction
+// engine over any set of dimensions.
 //
 // The engine (Reduce) works on a contiguous input whose dimensions are
 // coalesced into an innermost group and outer offsets:
@@ -37,16 +38,11 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "aot/backends/cpu/cpu_utils.h"
+#include "aot/backends/cpu/vec_math.h"
 #include "aot/tensor/scalar_types.h"
 #include "aot/tensor/tensor.h"
 
 namespace aot::cpu {
-
-// Returns `t` if it is contiguous and of `dtype`, else a contiguous copy
-// converted to `dtype`. Walks strides itself (transposed and expanded views
-// included) and calls no op, so it does not depend on other kernels.
-absl::StatusOr<Tensor> ToDense(const Tensor& t, DType dtype);
-inline absl::StatusOr<Tensor> ToDense(const Tensor& t) { return ToDense(t, t.dtype()); }
 
 // Calls fn.template operator()<T>() with T the C++ type of a floating
 // `dtype` (float for anything else; callers have checked).
@@ -201,28 +197,99 @@ inline double SumRow(const C* x, int64_t n) {
 template <typename C>
 inline constexpr int kMinMaxLanes = sizeof(C) >= 16 ? 8 : static_cast<int>(128 / sizeof(C));
 
+// Max (kMax) or min of float x[0, n), NaN-propagating as MaxNan / MinNan:
+// four AVX2 accumulators in registers, NaN tracked separately (vmaxps
+// drops a NaN in its first operand).
+template <bool kMax>
+inline float MinMaxRowF(const float* x, int64_t n) {
+  const float init = kMax ? -std::numeric_limits<float>::infinity() : std::numeric_limits<float>::infinity();
+  auto comb = [](__m256 a, __m256 b) { return kMax ? _mm256_max_ps(a, b) : _mm256_min_ps(a, b); };
+  __m256 a0 = _mm256_set1_ps(init), a1 = a0, a2 = a0, a3 = a0;
+  __m256 nan = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    const __m256 v0 = _mm256_loadu_ps(x + i), v1 = _mm256_loadu_ps(x + i + 8);
+    const __m256 v2 = _mm256_loadu_ps(x + i + 16), v3 = _mm256_loadu_ps(x + i + 24);
+    a0 = comb(a0, v0);
+    a1 = comb(a1, v1);
+    a2 = comb(a2, v2);
+    a3 = comb(a3, v3);
+    nan = _mm256_or_ps(nan, _mm256_or_ps(_mm256_cmp_ps(v0, v1, _CMP_UNORD_Q), _mm256_cmp_ps(v2, v3, _CMP_UNORD_Q)));
+  }
+  for (; i + 8 <= n; i += 8) {
+    const __m256 v = _mm256_loadu_ps(x + i);
+    a0 = comb(a0, v);
+    nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+  }
+  if (_mm256_movemask_ps(nan) != 0) return std::numeric_limits<float>::quiet_NaN();
+  const __m256 v = comb(comb(a0, a1), comb(a2, a3));
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, v);
+  float r = init;
+  for (int j = 0; j < 8; ++j) r = kMax ? MaxNan()(r, lanes[j]) : MinNan()(r, lanes[j]);
+  for (; i < n; ++i) r = kMax ? MaxNan()(r, x[i]) : MinNan()(r, x[i]);
+  return r;
+}
+
 template <typename C>
 inline C MaxRow(const C* x, int64_t n) {
+  if constexpr (std::is_same_v<C, float>) return MinMaxRowF<true>(x, n);
   auto elem = [x](int64_t i) { return x[i]; };
   return LaneReduce<kMinMaxLanes<C>, C, decltype(elem), MaxNan, /*kSelect=*/true>(
       n, -std::numeric_limits<C>::infinity(), elem, MaxNan());
 }
 
 // Writes y[i] = exp(x[i] - shift) (y may be null: not stored) and returns
-// the sum of those values in double.
+// the sum of those values in double. float: one fused AVX2 loop (ExpF8 into
+// four float accumulators per block of kSumBlock, blocks added in double).
 template <typename C>
 inline double ExpShiftSum(const C* x, C shift, C* y, int64_t n) {
   if constexpr (std::is_same_v<C, float>) {
-    float buf[kSumBlock];
-    double total = 0;
-    for (int64_t b = 0; b < n; b += kSumBlock) {
-      int64_t len = std::min(kSumBlock, n - b);
-      float* out = y != nullptr ? y + b : buf;
-      const float* in = x + b;
-      for (int64_t i = 0; i < len; ++i) out[i] = ExpF(in[i] - shift);
-      total += LaneSumFloat(out, len);
-    }
-    return total;
+    auto run = [&]<bool kStore>() {
+      const __m256 sh = _mm256_set1_ps(shift);
+      double total = 0;
+      for (int64_t b = 0; b < n; b += kSumBlock) {
+        const int64_t len = std::min(kSumBlock, n - b);
+        const float* in = x + b;
+        float* out = kStore ? y + b : nullptr;
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        int64_t i = 0;
+        for (; i + 32 <= len; i += 32) {
+          const __m256 e0 = ExpF8(_mm256_sub_ps(_mm256_loadu_ps(in + i), sh));
+          const __m256 e1 = ExpF8(_mm256_sub_ps(_mm256_loadu_ps(in + i + 8), sh));
+          const __m256 e2 = ExpF8(_mm256_sub_ps(_mm256_loadu_ps(in + i + 16), sh));
+          const __m256 e3 = ExpF8(_mm256_sub_ps(_mm256_loadu_ps(in + i + 24), sh));
+          if constexpr (kStore) {
+            _mm256_storeu_ps(out + i, e0);
+            _mm256_storeu_ps(out + i + 8, e1);
+            _mm256_storeu_ps(out + i + 16, e2);
+            _mm256_storeu_ps(out + i + 24, e3);
+          }
+          a0 = _mm256_add_ps(a0, e0);
+          a1 = _mm256_add_ps(a1, e1);
+          a2 = _mm256_add_ps(a2, e2);
+          a3 = _mm256_add_ps(a3, e3);
+        }
+        for (; i + 8 <= len; i += 8) {
+          const __m256 e = ExpF8(_mm256_sub_ps(_mm256_loadu_ps(in + i), sh));
+          if constexpr (kStore) _mm256_storeu_ps(out + i, e);
+          a0 = _mm256_add_ps(a0, e);
+        }
+        float tail = 0;
+        for (; i < len; ++i) {
+          const float e = ExpF(in[i] - shift);
+          if constexpr (kStore) out[i] = e;
+          tail += e;
+        }
+        const __m256 v = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
+        __m128 h = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+        h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+        h = _mm_add_ss(h, _mm_movehdup_ps(h));
+        total += static_cast<double>(_mm_cvtss_f32(h)) + tail;
+      }
+      return total;
+    };
+    return y != nullptr ? run.template operator()<true>() : run.template operator()<false>();
   } else {
     double total = 0;
     for (int64_t i = 0; i < n; ++i) {
@@ -429,6 +496,7 @@ struct MinMaxOp {
   }
   C Row(int64_t base, int64_t n, int64_t) const {
     const T* p = x + base;
+    if constexpr (std::is_same_v<T, float>) return MinMaxRowF<kMax>(p, n);
     auto elem = [p](int64_t i) { return static_cast<C>(p[i]); };
     auto comb = [this](C a, C b) { return Combine(a, b); };
     return LaneReduce<kMinMaxLanes<C>, C, decltype(elem), decltype(comb), /*kSelect=*/true>(n, Identity(), elem, comb);

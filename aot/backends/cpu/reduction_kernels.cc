@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "aot/backends/cpu/cpu_utils.h"
 #include "aot/backends/cpu/reduce_utils.h"
+#include "aot/backends/cpu/strided.h"
 #include "aot/base/check.h"
 #include "aot/base/status_macros.h"
 #include "aot/tensor/dispatcher.h"
@@ -40,7 +41,7 @@ std::vector<int64_t> DimsAttr(const OpCall& call) {
 
 absl::StatusOr<Plan> MakePlan(const Tensor& input, const std::vector<int64_t>& dims) {
   Plan plan;
-  AOT_ASSIGN_OR_RETURN(plan.x, ToDense(input));
+  AOT_ASSIGN_OR_RETURN(plan.x, Contiguous(input).Checked());
   plan.mask = ReduceMask(dims, plan.x.dim());
   for (int d = 0; d < plan.x.dim(); ++d) {
     if (plan.mask[d]) plan.count *= plan.x.size(d);

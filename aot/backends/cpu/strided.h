@@ -1,8 +1,8 @@
 // Strided loops for the CPU kernels that do not use the elementwise engine
 // (indexing, creation): element offsets of arbitrary layouts in row-major
-// order, scalar conversion between the IR dtypes, and ContiguousCopy, which
-// always copies into a new contiguous tensor of a given dtype (for sources
-// that alias the destination).
+// order, scalar conversion between the IR dtypes, and the one routine that
+// copies a strided tensor into a dense one (CopyInto, behind Contiguous and
+// ContiguousCopy): every kernel that needs a dense operand calls these.
 #ifndef AOT_BACKENDS_CPU_STRIDED_H_
 #define AOT_BACKENDS_CPU_STRIDED_H_
 
@@ -78,14 +78,24 @@ void ForEachOffset(absl::Span<const int64_t> sizes, const std::array<absl::Span<
 // Product of sizes[begin, end).
 int64_t SizeProduct(absl::Span<const int64_t> sizes, int begin, int end);
 
-// Returns a new contiguous CPU tensor with the values of `t` converted to
-// `dtype` (always a copy). An error tensor for an error input or when out of
-// memory.
+// Writes `src` (broadcast to dst's shape, any dtype and strides) into `dst`
+// (any strides), converting each element (ConvertScalar). Runs on the
+// elementwise engine: one flat parallel loop when both are dense, else
+// coalesced rows, with transposed operands in cache-blocked tiles (see
+// Note [Strided tiles] in elementwise.h). `src` must not partially overlap
+// `dst` (ContiguousCopy first).
+void CopyInto(const Tensor& dst, const Tensor& src);
+
+// Returns `t` converted to `dtype` and made contiguous: `t` itself if it
+// already is both, else a new CPU tensor (CopyInto). An error tensor for an
+// error input or when out of memory; `.Checked()` gives a StatusOr.
+Tensor Contiguous(const Tensor& t, DType dtype);
+inline Tensor Contiguous(const Tensor& t) { return Contiguous(t, t.dtype()); }
+
+// As Contiguous, but always a new tensor (for sources that alias the
+// destination).
 Tensor ContiguousCopy(const Tensor& t, DType dtype);
 inline Tensor ContiguousCopy(const Tensor& t) { return ContiguousCopy(t, t.dtype()); }
-
-// For "contiguous, without a copy when it already is", use
-// cpu::Contiguous (cpu_utils.h).
 
 }  // namespace aot::cpu
 
