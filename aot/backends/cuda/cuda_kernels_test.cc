@@ -227,6 +227,28 @@ std::vector<Case> Cases() {
   add({"amax_long", {N({3, 70001})}, F([](const Tensors& in) { return in[0].amax({1}); })});
   add({"argmax_long", {N({3, 5001})}, F([](const Tensors& in) { return in[0].argmax(1); }), 1, kF32});
   add({"logsumexp_odd", {N({5, 2999})}, F([](const Tensors& in) { return logsumexp(in[0], {1}); }), 4});
+  // Few columns (Note [Vectorized few columns]): inner of 2, 4, 8 with a
+  // ragged tail, several slabs, a misaligned start (row mode), NaN.
+  add({"sum_few_cols", {N({5000, 4})}, F([](const Tensors& in) { return in[0].sum({0}); }), 20});
+  add({"sum_few_cols_2_tail", {N({4097, 2})}, F([](const Tensors& in) { return in[0].sum({0}); }), 20});
+  add({"sum_few_cols_8", {N({3001, 8})}, F([](const Tensors& in) { return in[0].sum({0}); }), 20});
+  add({"sum_few_cols_slabs", {N({3, 2048, 4})}, F([](const Tensors& in) { return in[0].sum({1}); }), 16});
+  add({"sum_few_cols_slabs_odd", {N({3, 1025, 2})}, F([](const Tensors& in) { return in[0].sum({1}); }), 16});
+  add({"sum_few_cols_long", {N({300000, 4})}, F([](const Tensors& in) { return in[0].sum({0}); }), 300});
+  add({"sum_few_cols_misaligned", {N({4 * 3000 + 1})},
+       F([](const Tensors& in) { return in[0].slice(0, 1, 4 * 3000 + 1).reshape({3000, 4}).sum({0}); }), 20});
+  add({"sum_few_cols_nan", {N({2000, 4})}, F([](const Tensors& in) {
+         Tensor x = in[0].clone();
+         x.slice(0, 1500, 1501).slice(1, 2, 3).fill_(NAN);
+         return x.sum({0});
+       }), 16});
+  add({"sum_few_cols_int", {I({5000, 4}, 100)}, F([](const Tensors& in) { return in[0].sum({0}); }), 1,
+       {DType::kInt32, DType::kInt64}});
+  add({"mean_few_cols", {N({6000, 2})}, F([](const Tensors& in) { return in[0].mean({0}); }), 8});
+  add({"amax_few_cols", {N({3000, 8})}, F([](const Tensors& in) { return in[0].amax({0}); })});
+  add({"argmax_few_cols", {N({3000, 4})}, F([](const Tensors& in) { return in[0].argmax(0); }), 1, kF32});
+  add({"var_few_cols", {N({5000, 2})}, F([](const Tensors& in) { return var(in[0], {0}); }), 8});
+  add({"logsumexp_few_cols", {N({2000, 4})}, F([](const Tensors& in) { return logsumexp(in[0], {0}); }), 4});
   add({"mean", {N({20, 30})}, F([](const Tensors& in) { return in[0].mean({0}); })});
   add({"amax", {N({20, 3000})}, F([](const Tensors& in) { return in[0].amax({1}); })});
   add({"amin_cols", {N({20, 30})}, F([](const Tensors& in) { return in[0].amin({0}, true); })});
@@ -248,7 +270,7 @@ std::vector<Case> Cases() {
   add({"layer_norm_768", {N({50, 768}), N({768}), N({768})},
        OpN(K::kLayerNorm, {{"normalized_shape", std::vector<int64_t>{768}}}), 2});
   add({"log_softmax", {N({64, 2000})}, F([](const Tensors& in) { return in[0].log_softmax(-1); })});
-  // Rows in registers (Note [Softmax rows in registers]): short, odd
+  // Rows in registers (Note [Rows in registers]): short, odd
   // (scalar accesses), a block per row, and too long (the two-pass kernel).
   add({"softmax_short", {N({50, 3})}, F([](const Tensors& in) { return in[0].softmax(-1); })});
   add({"softmax_odd", {N({37, 333})}, F([](const Tensors& in) { return in[0].softmax(-1); })});
@@ -260,6 +282,31 @@ std::vector<Case> Cases() {
          x.slice(0, 1, 2).slice(1, 7, 8).fill_(NAN);
          return x.softmax(-1);
        })});
+  // Note [Rows in registers]: rows of 1024 (a warp), 2048 (a block for
+  // 16-bit types), a misaligned start, +-inf and NaN rows, beyond the
+  // registers (the two-pass kernel for every dtype).
+  add({"softmax_1024", {N({40, 1024})}, F([](const Tensors& in) { return in[0].softmax(-1); })});
+  add({"log_softmax_1024", {N({40, 1024})}, F([](const Tensors& in) { return in[0].log_softmax(-1); })});
+  add({"softmax_2048", {N({9, 2048})}, F([](const Tensors& in) { return in[0].softmax(-1); })});
+  add({"softmax_misaligned", {N({40 * 1024 + 1})}, F([](const Tensors& in) {
+         return in[0].slice(0, 1, 40 * 1024 + 1).reshape({40, 1024}).softmax(-1);
+       })});
+  add({"log_softmax_misaligned_odd", {N({7 * 333 + 3})}, F([](const Tensors& in) {
+         return in[0].slice(0, 3, 7 * 333 + 3).reshape({7, 333}).log_softmax(-1);
+       })});
+  add({"softmax_inf_rows", {N({4, 1024})}, F([](const Tensors& in) {
+         Tensor x = in[0].clone();
+         x.slice(0, 0, 1).fill_(-INFINITY);
+         x.slice(0, 1, 2).slice(1, 5, 6).fill_(INFINITY);
+         x.slice(0, 2, 3).slice(1, 1023, 1024).fill_(NAN);
+         return x.softmax(-1);
+       })});
+  add({"log_softmax_nan_odd", {N({3, 1001})}, F([](const Tensors& in) {
+         Tensor x = in[0].clone();
+         x.slice(0, 1, 2).slice(1, 1000, 1001).fill_(NAN);
+         return x.log_softmax(-1);
+       })});
+  add({"softmax_beyond_registers", {N({2, 33000})}, F([](const Tensors& in) { return in[0].softmax(-1); }), 4});
   add({"softmax_backward", {N({32, 50}), N({32, 50})}, Op1(K::kSoftmaxBackward, {{"dim", int64_t{-1}}})});
   add({"log_softmax_backward", {N({20, 3000}), N({20, 3000})},
        Op1(K::kLogSoftmaxBackward, {{"dim", int64_t{1}}}), 10});
@@ -276,6 +323,43 @@ std::vector<Case> Cases() {
          return CallOp(OpKind::kLayerNormBackward, {in[0], in[1], fwd[1], fwd[2], in[2], Tensor()},
                        {{"normalized_shape", ns}});
        }, 8});
+  // layer_norm rows in registers: a warp (1024, odd 333), a block (2048,
+  // 5000), beyond the registers (40000), a misaligned start, w without b,
+  // NaN; the backward likewise.
+  auto ln = [](int64_t n, bool weight, bool bias) {
+    return [=](const Tensors& in, Device, DType) {
+      return CallOp(OpKind::kLayerNorm, {in[0], weight ? in[1] : Tensor(), bias ? in[2] : Tensor()},
+                    {{"normalized_shape", std::vector<int64_t>{n}}});
+    };
+  };
+  add({"layer_norm_1024", {N({40, 1024}), N({1024}), N({1024})}, ln(1024, true, true), 2});
+  add({"layer_norm_odd", {N({30, 333}), N({333}), N({333})}, ln(333, true, false), 2});
+  add({"layer_norm_2048", {N({9, 2048}), N({2048}), N({2048})}, ln(2048, true, true), 4});
+  add({"layer_norm_5000", {N({5, 5000}), N({5000}), N({5000})}, ln(5000, false, true), 4});
+  add({"layer_norm_beyond_registers", {N({2, 40000}), N({40000}), N({40000})}, ln(40000, true, true), 8});
+  add({"layer_norm_misaligned", {N({20 * 1024 + 1}), N({1024}), N({1024})}, [](const Tensors& in, Device, DType) {
+         return CallOp(OpKind::kLayerNorm, {in[0].slice(0, 1, 20 * 1024 + 1).reshape({20, 1024}), in[1], in[2]},
+                       {{"normalized_shape", std::vector<int64_t>{1024}}});
+       }, 2});
+  add({"layer_norm_nan", {N({4, 1024}), N({1024}), N({1024})}, [](const Tensors& in, Device, DType) {
+         Tensor x = in[0].clone();
+         x.slice(0, 2, 3).slice(1, 100, 101).fill_(NAN);
+         return CallOp(OpKind::kLayerNorm, {x, in[1], in[2]}, {{"normalized_shape", std::vector<int64_t>{1024}}});
+       }, 2});
+  auto ln_bw = [](int64_t n, bool weight) {
+    return [=](const Tensors& in, Device, DType) {
+      std::vector<int64_t> ns{n};
+      Tensor w = weight ? in[2] : Tensor();
+      Tensors fwd = CallOp(OpKind::kLayerNorm, {in[1], w, Tensor()}, {{"normalized_shape", ns}});
+      return CallOp(OpKind::kLayerNormBackward, {in[0], in[1], fwd[1], fwd[2], w, Tensor()},
+                    {{"normalized_shape", ns}});
+    };
+  };
+  add({"layer_norm_backward_1024", {N({40, 1024}), N({40, 1024}), N({1024})}, ln_bw(1024, true), 16});
+  add({"layer_norm_backward_odd", {N({30, 333}), N({30, 333}), N({333})}, ln_bw(333, false), 16});
+  add({"layer_norm_backward_5000", {N({6, 5000}), N({6, 5000}), N({5000})}, ln_bw(5000, true), 32});
+  add({"layer_norm_backward_beyond_registers", {N({2, 20000}), N({2, 20000}), N({20000})}, ln_bw(20000, true),
+       64});
   // Matrix products.
   add({"mm", {N({33, 17}), N({17, 29})}, Op1(K::kMm), 4});
   add({"mm_transposed", {N({17, 33}), N({29, 17})},

@@ -3,16 +3,18 @@
 // Arithmetic is in float for 16-bit floats and f32, in double for f64, as
 // aot/backends/cpu/nn_kernels.cc.
 //
-// Rows of softmax over the last dim: see Note [Softmax rows in registers].
-// Other rows (layer_norm, the backward ops, rows too long for registers):
-// a warp per row when rows have at most 1024 elements, else a block of 256
-// threads per row; each thread walks the row with a stride, the row's
-// statistics are combined across the warp/block, and a second walk writes
-// the output (the row is then in L1/L2). layer_norm's warp rows are held in registers instead (one
-// read; the variance from the centred values). Softmax over another dim: a thread per column, so a warp
-// reads consecutive elements.
+// Rows over the last dim of softmax, log_softmax, layer_norm and
+// layer_norm_backward: see Note [Rows in registers]. Other rows (the softmax
+// backward ops, rows too long for registers): a warp per row when rows have
+// at most 1024 elements, else a block of 256 threads per row; each thread
+// walks the row with a stride, the row's statistics are combined across the
+// warp/block, and a second walk writes the output (the row is then in
+// L1/L2). Softmax over another dim: a thread per column, so a warp reads
+// consecutive elements.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 
 #include "aot/backends/cuda/device_common.cuh"
 #include "aot/backends/cuda/device_kernels.h"
@@ -147,25 +149,106 @@ __global__ void __launch_bounds__(kBlock) SoftmaxRows(const T* x, T* y, int64_t 
 
 unsigned RowBlocks(int64_t rows, bool warp);
 
-// Note [Softmax rows in registers]
-// A row of up to 32 * 8 vectors of 16 bytes (1024 f32, 2048 f16/bf16, 512
-// f64) is held by one warp, a longer one of up to 1024 * 8 vectors by a
-// block of 64 to 1024 threads: each thread keeps kChunks vectors of the raw
-// elements in registers (vector c of thread t is vector c * threads + t of
-// the row, so each load is coalesced). The row is read once with 16-byte
-// loads, its max and then its sum of exp(x - max) are combined across the
-// warp or block, and the output is written once: 8 bytes moved per f32
-// element. Rows whose start is not 16-byte aligned (d * sizeof(T) not a
-// multiple of 16) use the same layout with scalar accesses. As the CPU, a
-// NaN anywhere gives a NaN row, and a row of -inf gives NaN. exp is
-// computed twice per element (sum, then output) rather than kept: the
-// registers hold the raw 16-bit values, half the space of floats.
+// Note [Rows in registers]
+// Softmax, log_softmax and layer_norm (forward and backward) over rows of up
+// to 1024 * 8 vectors of 16 bytes hold each row in registers. A row of up
+// to 32 * 8 vectors (1024 f32, 2048 f16/bf16, 512 f64) is held by one warp,
+// a longer one by a block of 64 to 1024 threads: each thread keeps kChunks
+// vectors of the raw elements (vector c of thread t is vector
+// c * threads + t of the row, so each load is coalesced). The row is read
+// once with 16-byte loads, its statistics are combined across the warp or
+// block, and the output is written once with 16-byte stores: 2 * sizeof(T)
+// bytes moved per element. Rows whose start is not 16-byte aligned (a
+// misaligned pointer, or d * sizeof(T) not a multiple of 16) use the same
+// layout with scalar accesses.
+//
+// Elements past the row's end are loaded as a neutral value (-inf for
+// softmax's max and sum of exp, 0 for sums), so the statistics passes need
+// no bounds checks; only the variance and the backward sums, where a pad
+// could meet an infinite mean or rstd, check the index in the last
+// partial vector.
+//
+// The element count per thread, not the bytes, sets the arithmetic: a bf16
+// row of 1024 is 32 elements per lane as an f32 row is, with half the bytes
+// to hide them behind. bf16 softmax at 60% of the copy computed exp twice
+// per element (for the sum, then for the output) and checked bounds per
+// element. So softmax keeps exp(x - max) in registers (at most 32 elements
+// per thread: 4 vectors of 16-bit types, 8 of f32 or f64; longer rows take
+// a block rather than more vectors, which also keeps block rows under the
+// 64 registers that 1024 threads leave), computes each exp once, with the
+// hardware's approximation for 16-bit types (a few ulp of float, far below
+// their rounding), and converts to bf16/f16 two at a time. layer_norm's
+// backward holds g and x: at most 16 elements of each per thread. As the
+// CPU, a NaN anywhere gives a NaN softmax row, and a row of -inf gives NaN.
 template <typename T>
-inline constexpr int kSoftVec = 16 / sizeof(T);
+inline constexpr int kRowVec = 16 / sizeof(T);
+
+template <typename T>
+using RowVec = VecOf<T, kRowVec<T>>;
+
+// Loads the vector of row `p` (d elements) that starts at element e; elements
+// at or past d read as `pad`. `vec`: p is 16-byte aligned and d a multiple
+// of the vector width.
+template <typename T>
+__device__ __forceinline__ RowVec<T> LoadRowVec(const T* __restrict__ p, int e, int d, bool vec, T pad) {
+  constexpr int V = kRowVec<T>;
+  RowVec<T> out;
+  if (vec && e < d) {
+    out = LoadVec16(reinterpret_cast<const RowVec<T>*>(p + e));
+  } else {
+#pragma unroll
+    for (int j = 0; j < V; ++j) out.v[j] = e + j < d ? p[e + j] : pad;
+  }
+  return out;
+}
+
+// Stores the elements of `o` that lie before d at element e of row `p`.
+template <typename T>
+__device__ __forceinline__ void StoreRowVec(T* __restrict__ p, int e, int d, bool vec, const RowVec<T>& o) {
+  if (vec) {
+    if (e < d) *reinterpret_cast<RowVec<T>*>(p + e) = o;
+  } else {
+#pragma unroll
+    for (int j = 0; j < kRowVec<T>; ++j) {
+      if (e + j < d) p[e + j] = o.v[j];
+    }
+  }
+}
+
+// Rounds V compute-type values to T, two at a time for the 16-bit floats.
+template <typename T, int V>
+__device__ __forceinline__ VecOf<T, V> FromCVec(const Compute<T> (&f)[V]) {
+  VecOf<T, V> o;
+  if constexpr (std::is_same_v<T, bf16> && V % 2 == 0) {
+#pragma unroll
+    for (int j = 0; j < V; j += 2) reinterpret_cast<__nv_bfloat162*>(o.v)[j / 2] = __floats2bfloat162_rn(f[j], f[j + 1]);
+  } else if constexpr (std::is_same_v<T, half> && V % 2 == 0) {
+#pragma unroll
+    for (int j = 0; j < V; j += 2) reinterpret_cast<__half2*>(o.v)[j / 2] = __floats2half2_rn(f[j], f[j + 1]);
+  } else {
+#pragma unroll
+    for (int j = 0; j < V; ++j) o.v[j] = FromC<T>(f[j]);
+  }
+  return o;
+}
+
+// The row, thread index and thread count of a register-rows kernel.
+template <bool kWarp>
+__device__ __forceinline__ bool RegRowOf(int64_t rows, int64_t* row, int* tid, int* nthreads) {
+  if constexpr (kWarp) {
+    *row = blockIdx.x * static_cast<int64_t>(kBlock / 32) + (threadIdx.x >> 5);
+    *tid = threadIdx.x & 31;
+    *nthreads = 32;
+  } else {
+    *row = blockIdx.x;
+    *tid = threadIdx.x;
+    *nthreads = blockDim.x;
+  }
+  return *row < rows;
+}
 
 // exp in the compute type; for 16-bit element types the hardware's
-// approximation (a few ulp of float, far below their rounding), which keeps
-// the bf16 and f16 rows memory-bound.
+// approximation (see Note [Rows in registers]).
 template <typename T, typename C>
 __device__ __forceinline__ C RowExp(C v) {
   if constexpr (std::is_same_v<T, half> || std::is_same_v<T, bf16>) {
@@ -179,52 +262,35 @@ template <typename T, bool kLog, bool kWarp, int kChunks>
 __global__ void __launch_bounds__(kWarp ? kBlock : 1024) SoftmaxRowsReg(const T* __restrict__ x, T* __restrict__ y,
                                                                        int64_t rows, int d, bool vec) {
   using C = Compute<T>;
-  constexpr int V = kSoftVec<T>;
-  using Vec = VecOf<T, V>;
+  constexpr int V = kRowVec<T>;
+  // Keep exp(x - max) (softmax) rather than recompute it for the output:
+  // SoftmaxInRegisters plans at most 32 elements per thread.
+  constexpr bool kKeepExp = !kLog && kChunks * V <= 32;
   int64_t row;
   int tid, nthreads;
-  if constexpr (kWarp) {
-    row = blockIdx.x * static_cast<int64_t>(kBlock / 32) + (threadIdx.x >> 5);
-    tid = threadIdx.x & 31;
-    nthreads = 32;
-  } else {
-    row = blockIdx.x;
-    tid = threadIdx.x;
-    nthreads = blockDim.x;
-  }
-  if (row >= rows) return;
+  if (!RegRowOf<kWarp>(rows, &row, &tid, &nthreads)) return;
   const T* xr = x + row * d;
   T* yr = y + row * d;
-  Vec buf[kChunks];
+  const T pad = FromC<T>(C(-INFINITY));
+  RowVec<T> buf[kChunks];
 #pragma unroll
-  for (int c = 0; c < kChunks; ++c) {
-    const int e = (c * nthreads + tid) * V;
-    if (vec) {
-      if (e < d) buf[c] = LoadVec16(reinterpret_cast<const Vec*>(xr + e));
-    } else {
-#pragma unroll
-      for (int j = 0; j < V; ++j) {
-        if (e + j < d) buf[c].v[j] = xr[e + j];
-      }
-    }
-  }
+  for (int c = 0; c < kChunks; ++c) buf[c] = LoadRowVec(xr, (c * nthreads + tid) * V, d, vec, pad);
   C m = C(-INFINITY);
 #pragma unroll
   for (int c = 0; c < kChunks; ++c) {
-    const int e = (c * nthreads + tid) * V;
 #pragma unroll
-    for (int j = 0; j < V; ++j) {
-      if (e + j < d) m = max(m, ToC(buf[c].v[j]));
-    }
+    for (int j = 0; j < V; ++j) m = max(m, ToC(buf[c].v[j]));
   }
   m = RowAllReduce<kWarp>(m, MaxOp<C>());
+  C ex[kKeepExp ? kChunks * V : 1];
   C s = C(0);
 #pragma unroll
   for (int c = 0; c < kChunks; ++c) {
-    const int e = (c * nthreads + tid) * V;
 #pragma unroll
     for (int j = 0; j < V; ++j) {
-      if (e + j < d) s += RowExp<T>(ToC(buf[c].v[j]) - m);
+      const C t = RowExp<T>(ToC(buf[c].v[j]) - m);
+      if constexpr (kKeepExp) ex[c * V + j] = t;
+      s += t;
     }
   }
   s = RowAllReduce<kWarp>(s, SumOp<C>());
@@ -232,66 +298,113 @@ __global__ void __launch_bounds__(kWarp ? kBlock : 1024) SoftmaxRowsReg(const T*
 #pragma unroll
   for (int c = 0; c < kChunks; ++c) {
     const int e = (c * nthreads + tid) * V;
-    Vec o;
+    if (e >= d) continue;
+    C o[V];
 #pragma unroll
     for (int j = 0; j < V; ++j) {
-      const C v = ToC(buf[c].v[j]);
-      o.v[j] = FromC<T>(kLog ? (v - m) - log_s : RowExp<T>(v - m) * inv);
-    }
-    if (vec) {
-      if (e < d) *reinterpret_cast<Vec*>(yr + e) = o;
-    } else {
-#pragma unroll
-      for (int j = 0; j < V; ++j) {
-        if (e + j < d) yr[e + j] = o.v[j];
+      if constexpr (kKeepExp) {
+        o[j] = ex[c * V + j] * inv;
+      } else {
+        const C v = ToC(buf[c].v[j]);
+        o[j] = kLog ? (v - m) - log_s : RowExp<T>(v - m) * inv;
       }
     }
+    StoreRowVec(yr, e, d, vec, FromCVec<T, V>(o));
   }
 }
 
-// Launches SoftmaxRowsReg with kChunks a power of two from 1 to 8.
-template <typename T, bool kLog, bool kWarp>
-void LaunchRowsReg(int chunks, unsigned blocks, unsigned threads, const T* x, T* y, int64_t rows, int d, bool vec) {
-  switch (chunks) {
-    case 1:
-      SoftmaxRowsReg<T, kLog, kWarp, 1><<<blocks, threads>>>(x, y, rows, d, vec);
-      break;
-    case 2:
-      SoftmaxRowsReg<T, kLog, kWarp, 2><<<blocks, threads>>>(x, y, rows, d, vec);
-      break;
-    case 4:
-      SoftmaxRowsReg<T, kLog, kWarp, 4><<<blocks, threads>>>(x, y, rows, d, vec);
-      break;
-    default:
-      SoftmaxRowsReg<T, kLog, kWarp, 8><<<blocks, threads>>>(x, y, rows, d, vec);
-      break;
+// The launch of a register-rows kernel (Note [Rows in registers]) for rows
+// of d elements in vectors of vec_width, with at most max_warp_chunks
+// vectors per thread when a warp holds a row and max_block_chunks when a
+// block does (powers of two up to 8); fits == false when a row needs more
+// than 1024 threads.
+struct RegRowsPlan {
+  bool fits = false;
+  bool warp = false;
+  int chunks = 1;
+  unsigned blocks = 0;
+  unsigned threads = 0;
+};
+
+RegRowsPlan PlanRegRows(int64_t rows, int64_t d, int vec_width, int max_warp_chunks, int max_block_chunks) {
+  RegRowsPlan p;
+  const int64_t vecs = (d + vec_width - 1) / vec_width;
+  if (vecs <= 32 * max_warp_chunks) {
+    p.fits = true;
+    p.warp = true;
+    while (32 * p.chunks < vecs) p.chunks *= 2;
+    p.blocks = RowBlocks(rows, true);
+    p.threads = kBlock;
+    return p;
   }
+  if (vecs > 1024 * max_block_chunks) return p;
+  p.fits = true;
+  // A block per row: the fewest chunks that need at most 512 threads (1024
+  // for the longest rows), and threads a multiple of 32 (at least 64).
+  while (p.chunks < max_block_chunks && (vecs + p.chunks - 1) / p.chunks > 512) p.chunks *= 2;
+  int64_t threads = (vecs + p.chunks - 1) / p.chunks;
+  threads = std::max<int64_t>(64, (threads + 31) / 32 * 32);
+  p.blocks = static_cast<unsigned>(rows);
+  p.threads = static_cast<unsigned>(threads);
+  return p;
+}
+
+// Calls f.template operator()<kWarp, kChunks>() for the plan's geometry;
+// instantiates kChunks up to kMaxWarp (warp rows) and kMaxBlock (block rows).
+template <int kMaxWarp, int kMaxBlock, typename F>
+void WithRegRows(const RegRowsPlan& p, F&& f) {
+  auto pick = [&]<bool kWarp, int kMax>() {
+    if constexpr (kMax >= 8) {
+      if (p.chunks >= 8) return f.template operator()<kWarp, 8>();
+    }
+    if constexpr (kMax >= 4) {
+      if (p.chunks >= 4) return f.template operator()<kWarp, 4>();
+    }
+    if constexpr (kMax >= 2) {
+      if (p.chunks >= 2) return f.template operator()<kWarp, 2>();
+    }
+    return f.template operator()<kWarp, 1>();
+  };
+  if (p.warp) {
+    pick.template operator()<true, kMaxWarp>();
+  } else {
+    pick.template operator()<false, kMaxBlock>();
+  }
+}
+
+// The most vectors per thread that keep `elems` elements of T per thread
+// (a power of two from 1 to `cap`).
+template <typename T>
+constexpr int MaxChunks(int elems, int cap) {
+  int c = 1;
+  while (2 * c <= cap && 2 * c * kRowVec<T> <= elems) c *= 2;
+  return c;
+}
+
+// Whether every non-null pointer is 16-byte aligned and rows of n elements
+// of T keep the next row's start aligned.
+template <typename T>
+bool RowsVectorizable(int64_t n, std::initializer_list<const void*> ptrs) {
+  if ((n * static_cast<int64_t>(sizeof(T))) % 16 != 0) return false;
+  for (const void* p : ptrs) {
+    if (p != nullptr && reinterpret_cast<uintptr_t>(p) % 16 != 0) return false;
+  }
+  return true;
 }
 
 // Runs softmax over rows of d elements in registers if they fit (returns
 // false otherwise).
 template <typename T, bool kLog>
 bool SoftmaxInRegisters(const T* x, T* y, int64_t rows, int64_t d) {
-  constexpr int V = kSoftVec<T>;
-  const int64_t vecs = (d + V - 1) / V;
-  if (vecs > 1024 * 8) return false;
-  const bool vec = reinterpret_cast<uintptr_t>(x) % 16 == 0 && reinterpret_cast<uintptr_t>(y) % 16 == 0 &&
-                   (d * static_cast<int64_t>(sizeof(T))) % 16 == 0;
+  // 32 elements per thread (exp kept in 32 registers of float or 64 of double).
+  constexpr int kMax = MaxChunks<T>(32, 8);
+  const RegRowsPlan p = PlanRegRows(rows, d, kRowVec<T>, kMax, kMax);
+  if (!p.fits) return false;
+  const bool vec = RowsVectorizable<T>(d, {x, y});
   const int di = static_cast<int>(d);
-  if (vecs <= 32 * 8) {
-    int chunks = 1;
-    while (32 * chunks < vecs) chunks *= 2;
-    LaunchRowsReg<T, kLog, true>(chunks, RowBlocks(rows, true), kBlock, x, y, rows, di, vec);
-    return true;
-  }
-  // A block per row: the fewest chunks that need at most 512 threads (1024
-  // for the longest rows), and threads a multiple of 32 (at least 64).
-  int chunks = 1;
-  while (chunks < 8 && (vecs + chunks - 1) / chunks > 512) chunks *= 2;
-  int64_t threads = (vecs + chunks - 1) / chunks;
-  threads = std::max<int64_t>(64, (threads + 31) / 32 * 32);
-  LaunchRowsReg<T, kLog, false>(chunks, static_cast<unsigned>(rows), static_cast<unsigned>(threads), x, y, rows, di,
-                                vec);
+  WithRegRows<kMax, kMax>(p, [&]<bool kWarp, int kChunks>() {
+    SoftmaxRowsReg<T, kLog, kWarp, kChunks><<<p.blocks, p.threads>>>(x, y, rows, di, vec);
+  });
   return true;
 }
 
@@ -437,65 +550,152 @@ __global__ void LayerNormParamFinalize(const double2* partial, int64_t splits, i
   gb[j] = FromC<T>(static_cast<Compute<T>>(sb));
 }
 
-// layer_norm rows of at most kCachedMax elements: a warp per row holds the
-// row in registers (element lane + 32 * i in slot i), so the input is read
-// once and the variance comes from the centred values. (The same scheme
-// measured slower than SoftmaxRows for softmax on an H100: 0.38 against
-// 0.36 ms for f32[65536, 1024], 0.33 against 0.21 ms for bf16.)
-constexpr int kCachedPer = 32;
-constexpr int64_t kCachedMax = 32 * kCachedPer;
-
-template <typename C>
-__device__ __forceinline__ C ShflXor(C v, int off) {
-  return __shfl_xor_sync(0xffffffffu, v, off);
-}
-
-template <typename C>
-__device__ __forceinline__ C WarpAllSum(C v) {
-#pragma unroll
-  for (int off = 16; off > 0; off >>= 1) v += ShflXor(v, off);
-  return v;
-}
-
-template <typename T>
-__global__ void __launch_bounds__(kBlock) LayerNormRowsCached(const T* x, const T* w, const T* b, T* y, T* mean,
-                                                              T* rstd, int64_t rows, int n, double eps) {
+// layer_norm rows held in registers (Note [Rows in registers]): the mean,
+// then the variance from the centred values, then the output, with w and b
+// read as 16-byte vectors beside the row's (they stay in L1/L2).
+template <typename T, bool kWarp, int kChunks>
+__global__ void __launch_bounds__(kWarp ? kBlock : 1024)
+    LayerNormRowsReg(const T* __restrict__ x, const T* __restrict__ w, const T* __restrict__ b, T* __restrict__ y,
+                     T* __restrict__ mean, T* __restrict__ rstd, int64_t rows, int n, double eps, bool vec) {
   using C = Compute<T>;
-  const int64_t row = blockIdx.x * static_cast<int64_t>(kBlock / 32) + (threadIdx.x >> 5);
-  if (row >= rows) return;
-  const int lane = threadIdx.x & 31;
+  constexpr int V = kRowVec<T>;
+  constexpr bool k16 = sizeof(T) == 2;
+  // 16-bit rows are converted to float once where the floats fit (32 per
+  // thread; block rows keep at most 16 under their 64 registers).
+  constexpr bool kHoldC = k16 && (kWarp || kChunks * V <= 16);
+  int64_t row;
+  int tid, nthreads;
+  if (!RegRowOf<kWarp>(rows, &row, &tid, &nthreads)) return;
   const T* xr = x + row * n;
   T* yr = y + row * n;
-  C v[kCachedPer];
+  const T zero = FromC<T>(C(0));
+  RowVec<T> buf[kChunks];
+#pragma unroll
+  for (int c = 0; c < kChunks; ++c) buf[c] = LoadRowVec(xr, (c * nthreads + tid) * V, n, vec, zero);
+  C f[kHoldC ? kChunks * V : 1];
+  if constexpr (kHoldC) {
+#pragma unroll
+    for (int c = 0; c < kChunks; ++c) {
+#pragma unroll
+      for (int j = 0; j < V; ++j) f[c * V + j] = ToC(buf[c].v[j]);
+    }
+  }
+  auto val = [&](int c, int j) -> C {
+    if constexpr (kHoldC) {
+      return f[c * V + j];
+    } else {
+      return ToC(buf[c].v[j]);
+    }
+  };
   C s = C(0);
 #pragma unroll
-  for (int i = 0; i < kCachedPer; ++i) {
-    const int j = lane + 32 * i;
-    v[i] = j < n ? ToC(xr[j]) : C(0);
-    s += v[i];
+  for (int c = 0; c < kChunks; ++c) {
+#pragma unroll
+    for (int j = 0; j < V; ++j) s += val(c, j);
   }
-  const C m = WarpAllSum(s) / static_cast<C>(n);
+  const C m = RowAllReduce<kWarp>(s, SumOp<C>()) / static_cast<C>(n);
   C d2 = C(0);
 #pragma unroll
-  for (int i = 0; i < kCachedPer; ++i) {
-    const C d = lane + 32 * i < n ? v[i] - m : C(0);
-    d2 += d * d;
+  for (int c = 0; c < kChunks; ++c) {
+    const int e = (c * nthreads + tid) * V;
+    const bool whole = e + V <= n;
+#pragma unroll
+    for (int j = 0; j < V; ++j) {
+      const C d = whole || e + j < n ? val(c, j) - m : C(0);
+      d2 += d * d;
+    }
   }
-  d2 = WarpAllSum(d2);
-  const C r = static_cast<C>(1.0 / sqrt(static_cast<double>(d2) / static_cast<double>(n) + eps));
-  if (lane == 0) {
+  d2 = RowAllReduce<kWarp>(d2, SumOp<C>());
+  // rstd in double for f32/f64 (as the CPU); in float for 16-bit types,
+  // whose result rounds to 8 or 11 bits.
+  C r;
+  if constexpr (k16) {
+    r = 1.0f / sqrtf(d2 / static_cast<float>(n) + static_cast<float>(eps));
+  } else {
+    r = static_cast<C>(1.0 / sqrt(static_cast<double>(d2) / static_cast<double>(n) + eps));
+  }
+  if (tid == 0) {
     mean[row] = FromC<T>(m);
     rstd[row] = FromC<T>(r);
   }
+  // 16-bit outputs: x * r - m * r and then * w + b, two FMAs (float rounding
+  // of these is far below bf16/f16's).
+  const C mr = -m * r;
 #pragma unroll
-  for (int i = 0; i < kCachedPer; ++i) {
-    const int j = lane + 32 * i;
-    if (j < n) {
-      C o = (v[i] - m) * r;
-      if (w != nullptr) o *= ToC(w[j]);
-      if (b != nullptr) o += ToC(b[j]);
-      yr[j] = FromC<T>(o);
+  for (int c = 0; c < kChunks; ++c) {
+    const int e = (c * nthreads + tid) * V;
+    if (e >= n) continue;
+    RowVec<T> wv, bv;
+    if (w != nullptr) wv = LoadRowVec(w, e, n, vec, zero);
+    if (b != nullptr) bv = LoadRowVec(b, e, n, vec, zero);
+    C o[V];
+#pragma unroll
+    for (int j = 0; j < V; ++j) {
+      C v = k16 ? fma(val(c, j), r, mr) : (val(c, j) - m) * r;
+      if (w != nullptr) v *= ToC(wv.v[j]);
+      if (b != nullptr) v += ToC(bv.v[j]);
+      o[j] = v;
     }
+    StoreRowVec(yr, e, n, vec, FromCVec<T, V>(o));
+  }
+}
+
+// layer_norm_backward's grad_input (as LayerNormBackwardRows) with g and x
+// held in registers: one read of each.
+template <typename T, bool kWarp, int kChunks>
+__global__ void __launch_bounds__(kWarp ? kBlock : 1024)
+    LayerNormBackwardRowsReg(const T* __restrict__ g, const T* __restrict__ x, const T* __restrict__ mean,
+                             const T* __restrict__ rstd, const T* __restrict__ w, T* __restrict__ gi, int64_t rows,
+                             int n, bool vec) {
+  using C = Compute<T>;
+  constexpr int V = kRowVec<T>;
+  int64_t row;
+  int tid, nthreads;
+  if (!RegRowOf<kWarp>(rows, &row, &tid, &nthreads)) return;
+  const T* gr = g + row * n;
+  const T* xr = x + row * n;
+  T* out = gi + row * n;
+  const T zero = FromC<T>(C(0));
+  RowVec<T> gbuf[kChunks], xbuf[kChunks];
+#pragma unroll
+  for (int c = 0; c < kChunks; ++c) {
+    const int e = (c * nthreads + tid) * V;
+    gbuf[c] = LoadRowVec(gr, e, n, vec, zero);
+    xbuf[c] = LoadRowVec(xr, e, n, vec, zero);
+  }
+  const C m = ToC(mean[row]), r = ToC(rstd[row]);
+  Pair<C> s{C(0), C(0)};
+#pragma unroll
+  for (int c = 0; c < kChunks; ++c) {
+    const int e = (c * nthreads + tid) * V;
+    if (e >= n) continue;
+    RowVec<T> wv;
+    if (w != nullptr) wv = LoadRowVec(w, e, n, vec, zero);
+    const bool whole = e + V <= n;
+#pragma unroll
+    for (int j = 0; j < V; ++j) {
+      if (whole || e + j < n) {
+        const C gw = ToC(gbuf[c].v[j]) * (w != nullptr ? ToC(wv.v[j]) : C(1));
+        s.a += gw;
+        s.b += gw * ((ToC(xbuf[c].v[j]) - m) * r);
+      }
+    }
+  }
+  s = RowAllReduce<kWarp>(s, PairSumOp<C>());
+  const C am = s.a / static_cast<C>(n), bm = s.b / static_cast<C>(n);
+#pragma unroll
+  for (int c = 0; c < kChunks; ++c) {
+    const int e = (c * nthreads + tid) * V;
+    if (e >= n) continue;
+    RowVec<T> wv;
+    if (w != nullptr) wv = LoadRowVec(w, e, n, vec, zero);
+    C o[V];
+#pragma unroll
+    for (int j = 0; j < V; ++j) {
+      const C gw = ToC(gbuf[c].v[j]) * (w != nullptr ? ToC(wv.v[j]) : C(1));
+      o[j] = r * (gw - am - (ToC(xbuf[c].v[j]) - m) * r * bm);
+    }
+    StoreRowVec(out, e, n, vec, FromCVec<T, V>(o));
   }
 }
 
@@ -571,16 +771,24 @@ cudaError_t LaunchLayerNorm(DT dtype, const void* x, const void* w, const void* 
                             int64_t rows, int64_t n, double eps) {
   if (rows == 0) return cudaSuccess;
   return VisitFloatDT(dtype, [&]<typename T>() {
-    const bool warp = n <= kCachedMax;
     auto* xp = static_cast<const T*>(x);
     auto* wp = static_cast<const T*>(w);
     auto* bp = static_cast<const T*>(b);
-    if (warp) {
-      LayerNormRowsCached<T><<<RowBlocks(rows, true), kBlock>>>(xp, wp, bp, static_cast<T*>(y), static_cast<T*>(mean),
-                                                              static_cast<T*>(rstd), rows, static_cast<int>(n), eps);
+    auto* yp = static_cast<T*>(y);
+    auto* mp = static_cast<T*>(mean);
+    auto* rp = static_cast<T*>(rstd);
+    // Block rows take at most 4 vectors per thread (1024 threads leave 64
+    // registers each).
+    constexpr int kMaxWarp = MaxChunks<T>(32, 8), kMaxBlock = MaxChunks<T>(32, 4);
+    const RegRowsPlan p = PlanRegRows(rows, n, kRowVec<T>, kMaxWarp, kMaxBlock);
+    if (p.fits) {
+      const bool vec = RowsVectorizable<T>(n, {xp, wp, bp, yp});
+      const int ni = static_cast<int>(n);
+      WithRegRows<kMaxWarp, kMaxBlock>(p, [&]<bool kWarp, int kChunks>() {
+        LayerNormRowsReg<T, kWarp, kChunks><<<p.blocks, p.threads>>>(xp, wp, bp, yp, mp, rp, rows, ni, eps, vec);
+      });
     } else {
-      LayerNormRows<T, false><<<RowBlocks(rows, false), kBlock>>>(
-          xp, wp, bp, static_cast<T*>(y), static_cast<T*>(mean), static_cast<T*>(rstd), rows, n, eps);
+      LayerNormRows<T, false><<<RowBlocks(rows, false), kBlock>>>(xp, wp, bp, yp, mp, rp, rows, n, eps);
     }
     return LastError();
   });
@@ -599,9 +807,17 @@ cudaError_t LaunchLayerNormBackward(DT dtype, const void* g, const void* x, cons
     auto* mp = static_cast<const T*>(mean);
     auto* rp = static_cast<const T*>(rstd);
     if (rows > 0 && n > 0) {
-      if (n <= 1024) {
-        LayerNormBackwardRows<T, true><<<RowBlocks(rows, true), kBlock>>>(gp, xp, mp, rp, static_cast<const T*>(w),
-                                                                        static_cast<T*>(gi), rows, n);
+      auto* wp = static_cast<const T*>(w);
+      auto* op = static_cast<T*>(gi);
+      // g and x both held: 16 elements per thread, at most 4 vectors.
+      constexpr int kMax = MaxChunks<T>(16, 4);
+      const RegRowsPlan p = PlanRegRows(rows, n, kRowVec<T>, kMax, kMax);
+      if (p.fits) {
+        const bool vec = RowsVectorizable<T>(n, {gp, xp, wp, op});
+        const int ni = static_cast<int>(n);
+        WithRegRows<kMax, kMax>(p, [&]<bool kWarp, int kChunks>() {
+          LayerNormBackwardRowsReg<T, kWarp, kChunks><<<p.blocks, p.threads>>>(gp, xp, mp, rp, wp, op, rows, ni, vec);
+        });
       } else {
         LayerNormBackwardRows<T, false><<<RowBlocks(rows, false), kBlock>>>(
             gp, xp, mp, rp, static_cast<const T*>(w), static_cast<T*>(gi), rows, n);
