@@ -129,22 +129,27 @@ int64_t Plan::NumRows() const {
   return n;
 }
 
-int64_t Plan::RowOffset(int k, int64_t row) const {
+namespace {
+
+// The offset of operand k at linear index `i` over the plan's dimensions
+// [0, last], the last varying fastest.
+int64_t OffsetOfIndex(const Plan& plan, int k, int64_t i, int last) {
   int64_t off = 0;
-  for (int d = static_cast<int>(sizes.size()) - 2; d >= 0 && row > 0; --d) {
-    off += (row % sizes[d]) * strides[k][d];
-    row /= sizes[d];
+  for (int d = last; d >= 0 && i > 0; --d) {
+    off += (i % plan.sizes[d]) * plan.strides[k][d];
+    i /= plan.sizes[d];
   }
   return off;
 }
 
+}  // namespace
+
+int64_t Plan::RowOffset(int k, int64_t row) const {
+  return OffsetOfIndex(*this, k, row, static_cast<int>(sizes.size()) - 2);
+}
+
 int64_t Plan::OuterOffset(int k, int64_t o) const {
-  int64_t off = 0;
-  for (int d = static_cast<int>(sizes.size()) - 3; d >= 0 && o > 0; --d) {
-    off += (o % sizes[d]) * strides[k][d];
-    o /= sizes[d];
-  }
-  return off;
+  return OffsetOfIndex(*this, k, o, static_cast<int>(sizes.size()) - 3);
 }
 
 Plan Plan::WithDimSecondInnermost(int d) const {
