@@ -254,6 +254,31 @@ struct TileArgs {
   int64_t bout[kMaxDims] = {}, bin[kMaxDims] = {};
 };
 
+// Where tile `tix` starts: the offsets of its slice of the other dimensions
+// in the output (*bo) and the input (*bi), and its first index along A and B.
+__device__ __forceinline__ void TileOrigin(const TileArgs& t, uint32_t tix, int64_t* bo, int64_t* bi, int64_t* a0,
+                                           int64_t* b0) {
+  uint32_t r = tix;
+  const uint32_t tb = r % t.tiles_b;
+  r /= t.tiles_b;
+  const uint32_t ta = r % t.tiles_a;
+  r /= t.tiles_a;
+  *bo = 0;
+  *bi = 0;
+#pragma unroll
+  for (int d = kMaxDims - 1; d >= 0; --d) {
+    if (d < t.nb) {
+      const uint32_t q = r / t.bsize[d];
+      const int64_t idx = r - q * t.bsize[d];
+      r = q;
+      *bo += idx * t.bout[d];
+      *bi += idx * t.bin[d];
+    }
+  }
+  *a0 = static_cast<int64_t>(ta) * kTile;
+  *b0 = static_cast<int64_t>(tb) * kTile;
+}
+
 template <typename Out, typename In, typename F>
 __global__ void __launch_bounds__(kThreads) MapTileKernel(const In* __restrict__ in, Out* __restrict__ out, TileArgs t,
                                                           F f) {
@@ -261,23 +286,8 @@ __global__ void __launch_bounds__(kThreads) MapTileKernel(const In* __restrict__
   const int tx = threadIdx.x & (kTile - 1), ty = threadIdx.x / kTile;
   constexpr int kRows = kThreads / kTile;
   for (uint32_t tix = blockIdx.x; tix < t.ntiles; tix += gridDim.x) {
-    uint32_t r = tix;
-    const uint32_t tb = r % t.tiles_b;
-    r /= t.tiles_b;
-    const uint32_t ta = r % t.tiles_a;
-    r /= t.tiles_a;
-    int64_t bo = 0, bi = 0;
-#pragma unroll
-    for (int d = kMaxDims - 1; d >= 0; --d) {
-      if (d < t.nb) {
-        const uint32_t q = r / t.bsize[d];
-        const int64_t idx = r - q * t.bsize[d];
-        r = q;
-        bo += idx * t.bout[d];
-        bi += idx * t.bin[d];
-      }
-    }
-    const int64_t a0 = static_cast<int64_t>(ta) * kTile, b0 = static_cast<int64_t>(tb) * kTile;
+    int64_t bo, bi, a0, b0;
+    TileOrigin(t, tix, &bo, &bi, &a0, &b0);
     // The tile's extent (kTile but at the edges), and each thread's first
     // element on either side: offsets advance by pointer steps, with 32-bit
     // bounds checks.
@@ -326,23 +336,8 @@ __global__ void __launch_bounds__(kThreads) MapTileVecKernel(const In* __restric
   __shared__ Out tile[kTile][kTile + 1];
   const int tx = threadIdx.x % kPerRow, ty = threadIdx.x / kPerRow;
   for (uint32_t tix = blockIdx.x; tix < t.ntiles; tix += gridDim.x) {
-    uint32_t r = tix;
-    const uint32_t tb = r % t.tiles_b;
-    r /= t.tiles_b;
-    const uint32_t ta = r % t.tiles_a;
-    r /= t.tiles_a;
-    int64_t bo = 0, bi = 0;
-#pragma unroll
-    for (int d = kMaxDims - 1; d >= 0; --d) {
-      if (d < t.nb) {
-        const uint32_t q = r / t.bsize[d];
-        const int64_t idx = r - q * t.bsize[d];
-        r = q;
-        bo += idx * t.bout[d];
-        bi += idx * t.bin[d];
-      }
-    }
-    const int64_t a0 = static_cast<int64_t>(ta) * kTile, b0 = static_cast<int64_t>(tb) * kTile;
+    int64_t bo, bi, a0, b0;
+    TileOrigin(t, tix, &bo, &bi, &a0, &b0);
     const int ra = t.na - a0 < kTile ? static_cast<int>(t.na - a0) : kTile;
     const int rb = t.nbs - b0 < kTile ? static_cast<int>(t.nbs - b0) : kTile;
     // Read: a vector along A per thread, rows along B.

@@ -240,6 +240,26 @@ struct WriteLogSumExp {
 
 // --- Kernels -----------------------------------------------------------------------
 
+// The end of both row kernels: reduces the threads' accumulators over the
+// row's threads (its warp, or the block) and writes the row's result, or the
+// partial of block y of a split row.
+template <bool kWarpRows, typename Acc, typename Op, typename W>
+__device__ __forceinline__ void FinishRow(Acc acc, const Op& op, Acc* scratch, int64_t nout, int64_t row, W& w,
+                                          Acc* partial) {
+  if constexpr (kWarpRows) {
+    acc = WarpReduce(acc, op);
+    if ((threadIdx.x & 31) != 0) return;
+  } else {
+    acc = BlockReduce(acc, op, scratch);
+    if (threadIdx.x != 0) return;
+  }
+  if (partial != nullptr) {
+    partial[blockIdx.y * nout + row] = acc;
+  } else {
+    w(row, acc);
+  }
+}
+
 // Row mode; see Note [Reduction geometry]. kWarpRows: a warp per row.
 template <typename T, typename Op, typename W, bool kWarpRows>
 __global__ void __launch_bounds__(kBlock) RowKernel(const T* x, int64_t nout, int64_t r, int64_t inner,
@@ -267,18 +287,7 @@ __global__ void __launch_bounds__(kBlock) RowKernel(const T* x, int64_t nout, in
   Acc acc = op.Init();
 #pragma unroll 4
   for (int64_t k = start; k < end; k += stride) acc = op.Combine(acc, op.Load(p[k * inner], k, row));
-  if constexpr (kWarpRows) {
-    acc = WarpReduce(acc, op);
-    if (lane != 0) return;
-  } else {
-    acc = BlockReduce(acc, op, scratch);
-    if (threadIdx.x != 0) return;
-  }
-  if (partial != nullptr) {
-    partial[blockIdx.y * nout + row] = acc;
-  } else {
-    w(row, acc);
-  }
+  FinishRow<kWarpRows>(acc, op, scratch, nout, row, w, partial);
 }
 
 // Row mode over contiguous rows (inner == 1): see Note [Vectorized rows].
@@ -327,18 +336,7 @@ __global__ void __launch_bounds__(kBlock) RowVecKernel(const T* __restrict__ x, 
     const int64_t t = vbegin + nvec * V + tid;
     if (t < end) acc = op.Combine(acc, op.Load(p[t], t, row));
   }
-  if constexpr (kWarpRows) {
-    acc = WarpReduce(acc, op);
-    if (tid != 0) return;
-  } else {
-    acc = BlockReduce(acc, op, scratch);
-    if (threadIdx.x != 0) return;
-  }
-  if (partial != nullptr) {
-    partial[blockIdx.y * nout + row] = acc;
-  } else {
-    w(row, acc);
-  }
+  FinishRow<kWarpRows>(acc, op, scratch, nout, row, w, partial);
 }
 
 // Few columns: see Note [Vectorized few columns]. Output o * kInner + c.
