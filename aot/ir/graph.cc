@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/hash/hash.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "aot/base/check.h"
@@ -196,9 +197,21 @@ std::string SanitizeName(absl::string_view name) {
 
 }  // namespace
 
+size_t Graph::NameHash(absl::string_view name) { return absl::Hash<absl::string_view>()(name); }
+
+bool Graph::NameTaken(absl::string_view name, size_t hash) const {
+  return values_by_name_.contains(NameKey{name, hash});
+}
+
 std::string Graph::UniqueName(absl::string_view base) {
+  size_t hash;
+  return UniqueName(base, &hash);
+}
+
+std::string Graph::UniqueName(absl::string_view base, size_t* hash) {
   std::string b = SanitizeName(base);
-  if (!values_by_name_.contains(b)) return b;
+  *hash = NameHash(b);
+  if (!NameTaken(b, *hash)) return b;
   int64_t& counter = name_counters_[b];
   // The candidate reuses one buffer: `b`, then "_N".
   const size_t prefix = b.size();
@@ -206,16 +219,18 @@ std::string Graph::UniqueName(absl::string_view base) {
   while (true) {
     b.resize(prefix + 1);
     absl::StrAppend(&b, ++counter);
-    if (!values_by_name_.contains(b)) return b;
+    *hash = NameHash(b);
+    if (!NameTaken(b, *hash)) return b;
   }
 }
 
-void Graph::ReleaseName(const std::string& name) { values_by_name_.erase(name); }
+void Graph::ReleaseName(const std::string& name) { values_by_name_.erase(NameKey{name, NameHash(name)}); }
 
 Value* Graph::AddInput(absl::string_view name, TensorMeta meta) {
-  std::string unique = UniqueName(name);
+  size_t hash;
+  std::string unique = UniqueName(name, &hash);
   auto v = std::unique_ptr<Value>(new Value(this, nullptr, num_inputs(), unique, std::move(meta)));
-  values_by_name_[v->name()] = v.get();
+  values_by_name_.insert(NamedValue{v.get(), hash});
   inputs_.push_back(std::move(v));
   return inputs_.back().get();
 }
@@ -329,7 +344,9 @@ absl::StatusOr<Node*> Graph::CreateWithGroups(OpKind kind, std::vector<std::vect
   std::string base = options.name.empty() ? op.schema().name() : options.name;
   Node* node = NewNode(&op, operands, group_sizes, std::move(resolved), static_cast<int>(result_metas.size()));
   for (size_t i = 0; i < result_metas.size(); ++i) {
-    AddResult(node, UniqueName(base), std::move(result_metas[i]));
+    size_t hash;
+    std::string name = UniqueName(base, &hash);
+    AddResult(node, std::move(name), hash, std::move(result_metas[i]));
   }
   return Insert(node, options.insert_before);
 }
@@ -359,8 +376,10 @@ absl::StatusOr<Node*> Graph::CreateUncheckedResolved(OpKind kind, absl::Span<Val
     return absl::InvalidArgumentError(absl::StrCat(op.name(), ": ", result_names.size(), " result names for ",
                                                    result_metas.size(), " results"));
   }
+  absl::InlinedVector<size_t, 1> hashes;
   for (const std::string& n : result_names) {
-    if (values_by_name_.contains(n)) {
+    hashes.push_back(NameHash(n));
+    if (NameTaken(n, hashes.back())) {
       return absl::InvalidArgumentError(absl::StrCat(op.name(), ": value name '", n, "' is already defined"));
     }
   }
@@ -370,15 +389,17 @@ absl::StatusOr<Node*> Graph::CreateUncheckedResolved(OpKind kind, absl::Span<Val
   }
   for (int i = 0; i < static_cast<int>(attrs.size()); ++i) AOT_RETURN_IF_ERROR(CheckAttrValue(op, i, &attrs[i]));
   Node* node = NewNode(&op, operands, group_sizes, std::move(attrs), static_cast<int>(result_metas.size()));
-  for (size_t i = 0; i < result_metas.size(); ++i) AddResult(node, result_names[i], result_metas[i]);
+  for (size_t i = 0; i < result_metas.size(); ++i) AddResult(node, result_names[i], hashes[i], result_metas[i]);
   return Insert(node, insert_before);
 }
 
 absl::StatusOr<Node*> Graph::CreateCopy(const Node& from, absl::Span<Value* const> operands, Node* insert_before) {
   const OpDef& op = from.op();
   AOT_RETURN_IF_ERROR(CheckGroups(op, operands, from.group_sizes_));
+  absl::InlinedVector<size_t, 1> hashes;
   for (int r = 0; r < from.num_results_; ++r) {
-    if (values_by_name_.contains(from.results_[r].name())) {
+    hashes.push_back(NameHash(from.results_[r].name()));
+    if (NameTaken(from.results_[r].name(), hashes.back())) {
       return absl::InvalidArgumentError(
           absl::StrCat(op.name(), ": value name '", from.results_[r].name(), "' is already defined"));
     }
@@ -386,7 +407,9 @@ absl::StatusOr<Node*> Graph::CreateCopy(const Node& from, absl::Span<Value* cons
   // The attributes were checked when `from` was made.
   Node* node = NewNode(&op, operands, from.group_sizes_, from.attrs_, from.num_results_);
   node->annotations_ = from.annotations_;
-  for (int r = 0; r < from.num_results_; ++r) AddResult(node, from.results_[r].name(), from.results_[r].meta());
+  for (int r = 0; r < from.num_results_; ++r) {
+    AddResult(node, from.results_[r].name(), hashes[r], from.results_[r].meta());
+  }
   return Insert(node, insert_before);
 }
 
@@ -406,12 +429,12 @@ Node* Graph::NewNode(const OpDef* op, absl::Span<Value* const> operands, absl::S
   return node;
 }
 
-Value* Graph::AddResult(Node* node, std::string name, TensorMeta meta) {
+Value* Graph::AddResult(Node* node, std::string name, size_t name_hash, TensorMeta meta) {
   // NewNode reserved the slot; results are added in order.
   Value* v = new (&node->results_[node->num_results_])
       Value(this, node, node->num_results_, std::move(name), std::move(meta));
   ++node->num_results_;
-  values_by_name_[v->name()] = v;
+  values_by_name_.insert(NamedValue{v, name_hash});
   return v;
 }
 
@@ -547,6 +570,7 @@ std::unique_ptr<Graph> Graph::Clone() const {
   auto g = std::make_unique<Graph>(name_);
   absl::flat_hash_map<const Value*, Value*> map;
   map.reserve(values_by_name_.size());
+  g->values_by_name_.reserve(values_by_name_.size());
   for (const auto& in : inputs_) map[in.get()] = g->AddInput(in->name(), in->meta());
   for (const Node* n = first_; n != nullptr; n = n->next_) {
     absl::InlinedVector<Value*, 4> operands;
@@ -556,7 +580,7 @@ std::unique_ptr<Graph> Graph::Clone() const {
     node->annotations_ = n->annotations_;
     for (int r = 0; r < n->num_results_; ++r) {
       const Value* v = n->result(r);
-      map[v] = g->AddResult(node, v->name(), v->meta());
+      map[v] = g->AddResult(node, v->name(), NameHash(v->name()), v->meta());
     }
     g->Insert(node, nullptr);
   }
@@ -566,8 +590,8 @@ std::unique_ptr<Graph> Graph::Clone() const {
 }
 
 Value* Graph::FindValue(absl::string_view name) const {
-  auto it = values_by_name_.find(name);
-  return it == values_by_name_.end() ? nullptr : it->second;
+  auto it = values_by_name_.find(NameKey{name, NameHash(name)});
+  return it == values_by_name_.end() ? nullptr : it->value;
 }
 
 }  // namespace aot::ir

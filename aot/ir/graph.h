@@ -314,7 +314,8 @@ class Graph {
   // AddResult) in the arena; the caller inserts it.
   Node* NewNode(const OpDef* op, absl::Span<Value* const> operands, absl::Span<const int> group_sizes,
                 std::vector<AttrValue> attrs, int num_results);
-  Value* AddResult(Node* node, std::string name, TensorMeta meta);
+  // Adds result `name` (not taken; `name_hash` is NameHash(name)).
+  Value* AddResult(Node* node, std::string name, size_t name_hash, TensorMeta meta);
   Node* Insert(Node* node, Node* insert_before);
   // Links `node` (not in the list) before `pos` (nullptr: at the end).
   void Link(Node* node, Node* pos);
@@ -323,6 +324,11 @@ class Graph {
   // false (graph teardown) the use lists are left as they are.
   static void Destroy(Node* node, bool unlink_uses);
   void ReleaseName(const std::string& name);
+  // The name index's hash of `name`.
+  static size_t NameHash(absl::string_view name);
+  bool NameTaken(absl::string_view name, size_t hash) const;
+  // UniqueName, also returning the chosen name's NameHash in `*hash`.
+  std::string UniqueName(absl::string_view base, size_t* hash);
 
   std::string name_;
   // Declared first: destroyed after everything that lives in it.
@@ -332,8 +338,30 @@ class Graph {
   Node* last_ = nullptr;
   int num_nodes_ = 0;
   std::vector<std::unique_ptr<Use>> outputs_;
-  // Keys view the Values' own names (stable: values never move).
-  absl::flat_hash_map<absl::string_view, Value*> values_by_name_;
+  // The name index: each named value with its name's hash, so that growing
+  // the table reads only the table and not every value again (in a big
+  // graph those are long out of cache), and a lookup followed by an insert
+  // hashes the name once. Looked up by NameKey.
+  struct NamedValue {
+    Value* value;
+    size_t hash;
+  };
+  struct NameKey {
+    absl::string_view name;
+    size_t hash;
+  };
+  struct NamedValueHash {
+    using is_transparent = void;
+    size_t operator()(const NamedValue& v) const { return v.hash; }
+    size_t operator()(const NameKey& k) const { return k.hash; }
+  };
+  struct NamedValueEq {
+    using is_transparent = void;
+    bool operator()(const NamedValue& a, const NamedValue& b) const { return a.value == b.value; }
+    bool operator()(const NamedValue& a, const NameKey& k) const { return a.hash == k.hash && a.value->name() == k.name; }
+    bool operator()(const NameKey& k, const NamedValue& a) const { return (*this)(a, k); }
+  };
+  absl::flat_hash_set<NamedValue, NamedValueHash, NamedValueEq> values_by_name_;
   absl::flat_hash_map<std::string, int64_t> name_counters_;
   // Whether every node's Node::order_ is current (see OrderOf). Appending
   // keeps it so; inserting before a node or moving one clears it.

@@ -8,6 +8,12 @@ namespace aot::partition {
 
 MaxFlow::MaxFlow(int num_nodes) : num_nodes_(num_nodes) { AOT_CHECK(num_nodes >= 0); }
 
+void MaxFlow::ReserveEdges(int n) {
+  edge_tail_.reserve(n);
+  edge_head_.reserve(n);
+  edge_capacity_.reserve(n);
+}
+
 int MaxFlow::AddEdge(int from, int to, int64_t capacity) {
   AOT_CHECK(!solved_) << "AddEdge after Solve";
   AOT_CHECK(from >= 0 && from < num_nodes_ && to >= 0 && to < num_nodes_) << from << " -> " << to;

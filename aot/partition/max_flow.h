@@ -37,6 +37,8 @@ class MaxFlow {
   int num_edges() const { return static_cast<int>(edge_tail_.size()); }
   // Adds a node and returns its id.
   int AddNode() { return num_nodes_++; }
+  // Makes room for `n` edges in all (an optimisation: AddEdge grows as needed).
+  void ReserveEdges(int n);
   // Adds an edge from `from` to `to` with `capacity` (>= 0; capacities at or
   // above kInfinity are infinite) and returns its id. Must precede Solve.
   int AddEdge(int from, int to, int64_t capacity);

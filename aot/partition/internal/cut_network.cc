@@ -21,11 +21,13 @@ absl::StatusOr<std::vector<bool>> SolveCut(const JointAnalysis& a, const CutCapa
   std::vector<int> in_node(a.num_units(), -1);
   std::vector<int> out_node(a.num_values(), -1);
   int n = 2;
+  int max_edges = 0;  // At most what the loop below adds.
   for (int unit = 0; unit < a.num_units(); ++unit) {
     if (!a.decided_by_cut(unit)) continue;
     in_node[unit] = n;
     n += 2;  // in(u) = n, f(u) = n + 1.
     for (int v = a.value_begin(unit); v < a.value_begin(unit + 1); ++v) out_node[v] = n++;
+    max_edges += 2 * (a.value_begin(unit + 1) - a.value_begin(unit)) + 5 + 2 * static_cast<int>(a.operands(unit).size());
   }
   // Tie-breaking: scale by K, add 2 per recomputed unit and 1 per kUnclaimed
   // unit in the forward.
@@ -49,6 +51,7 @@ absl::StatusOr<std::vector<bool>> SolveCut(const JointAnalysis& a, const CutCapa
   auto scaled = [scale](int64_t c) { return c >= kInf ? kInf : c * scale; };
 
   MaxFlow flow(n);
+  flow.ReserveEdges(max_edges);
   for (int unit = 0; unit < a.num_units(); ++unit) {
     const int in = in_node[unit];
     if (in < 0) continue;
