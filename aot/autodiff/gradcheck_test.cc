@@ -29,6 +29,7 @@
 #include "aot/autodiff/joint_graph.h"
 #include "aot/backends/interpreter/interpreter.h"
 #include "aot/ir/op.h"
+#include "aot/ir/verifier.h"
 #include "aot/tensor/dispatcher.h"
 #include "aot/tensor/ops.h"
 #include "aot/tensor/tensor.h"
@@ -175,6 +176,10 @@ TEST_P(GradCheckTest, FirstOrder) {
     ASSERT_TRUE(traced.ok()) << traced.status();
     absl::StatusOr<JointGraph> joint = BuildJointGraph(*traced->traced.graph, traced->needs_grad);
     ASSERT_TRUE(joint.ok()) << joint.status();
+    // Tracing does not verify what it builds (it is valid by construction):
+    // check that here, every check on.
+    EXPECT_TRUE(ir::VerifyGraph(*traced->traced.graph).ok()) << ir::VerifyGraph(*traced->traced.graph);
+    EXPECT_TRUE(ir::VerifyGraph(*joint->graph).ok()) << ir::VerifyGraph(*joint->graph);
     EXPECT_EQ(joint->grad_inputs, wrt);
     Tensors joint_inputs = traced->inputs;
     for (const Tensor& t : JointTangents(*joint, outputs, cotangents)) joint_inputs.push_back(t);
@@ -262,6 +267,7 @@ TEST_P(GradCheckTest, SecondOrder) {
     needs2.resize(traced->needs_grad.size() + tangents.size(), false);
     absl::StatusOr<JointGraph> joint2 = BuildJointGraph(*joint->graph, needs2, {.graph_name = "joint2"});
     ASSERT_TRUE(joint2.ok()) << joint2.status();
+    EXPECT_TRUE(ir::VerifyGraph(*joint2->graph).ok()) << ir::VerifyGraph(*joint2->graph);
     EXPECT_EQ(joint2->grad_inputs, wrt);
     Tensors inputs2 = traced->inputs;
     for (const Tensor& t : tangents) inputs2.push_back(t);

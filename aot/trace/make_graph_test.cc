@@ -6,6 +6,7 @@
 
 #include "aot/backends/interpreter/interpreter.h"
 #include "aot/ir/printer.h"
+#include "aot/ir/verifier.h"
 #include "aot/tensor/ops.h"
 #include "gtest/gtest.h"
 
@@ -136,6 +137,7 @@ TEST(MakeGraphTest, TracedGraphsComputeWhatEagerComputes) {
     }
     absl::StatusOr<TracedGraph> t = MakeGraph(c.fn, example);
     ASSERT_TRUE(t.ok()) << c.name << ": " << t.status();
+    EXPECT_TRUE(ir::VerifyGraph(*t->graph).ok()) << c.name << ": " << ir::VerifyGraph(*t->graph);
     for (ir::Node* n : t->graph->node_range()) {
       EXPECT_FALSE(n->op().is_inplace()) << c.name << ": " << n->op().name();
       EXPECT_NE(n->kind(), ir::OpKind::kView) << c.name;
