@@ -422,6 +422,11 @@ std::vector<Case> Cases() {
   add({"max_pool2d_ceil_dilation", {N({1, 2, 10, 11})},
        OpN(K::kMaxPool2dWithIndices,
            {{"kernel_size", V{3, 2}}, {"stride", V{2, 2}}, {"dilation", V{2, 1}}, {"ceil_mode", true}})});
+  // Pairs of outputs (Note [Max pooling pairs] in pool.cu): odd output
+  // width (scalar stores), 2x2 windows with even width (vector stores).
+  add({"max_pool2d_pairs_odd", {N({2, 3, 30, 34})},
+       OpN(K::kMaxPool2dWithIndices, {{"kernel_size", V{3, 3}}, {"stride", V{2, 2}}, {"padding", V{1, 1}}})});
+  add({"max_pool2d_pairs_2x2", {N({1, 2, 32, 40})}, OpN(K::kMaxPool2dWithIndices, {{"kernel_size", V{2, 2}}})});
   add({"max_pool2d_backward", {N({2, 3, 5, 5}), N({2, 3, 9, 9})}, [](const Tensors& in, Device, DType) {
          ir::AttrList attrs = {{"kernel_size", V{3, 3}}, {"stride", V{2, 2}}, {"padding", V{1, 1}}};
          Tensors fwd = CallOp(OpKind::kMaxPool2dWithIndices, {in[1]}, attrs);
@@ -448,6 +453,11 @@ std::vector<Case> Cases() {
          return CallOp(OpKind::kBatchNormBackward, {in[0], in[1], Tensor(), Tensor(), Tensor(), Tensor(), Tensor()},
                        {{"training", true}, {"eps", 1e-5}});
        }, 64});
+  // The fused training kernel (Note [Fused batch_norm] in pool.cu): 16-byte
+  // vectors over several units per channel; single elements (s = 63).
+  add({"batch_norm_fused_units", {N({16, 4, 32, 32}), N({4}), N({4}), N({4}), P({4})}, OpN(K::kBatchNorm, bn_train),
+       32});
+  add({"batch_norm_fused_odd", {N({40, 3, 7, 9}), N({3}), N({3}), N({3}), P({3})}, OpN(K::kBatchNorm, bn_train), 32});
   add({"batch_norm_eval", {N({4, 3, 5, 5}), N({3}), N({3}), N({3}), P({3})}, OpN(K::kBatchNorm, bn_eval), 8});
   add({"batch_norm_backward", {N({4, 3, 5, 5}), N({4, 3, 5, 5}), N({3})}, [bn_train](const Tensors& in, Device, DType) {
          Tensors fwd = CallOp(OpKind::kBatchNorm, {in[1], in[2], Tensor(), Tensor(), Tensor()}, bn_train);

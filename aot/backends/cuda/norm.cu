@@ -232,11 +232,35 @@ __device__ __forceinline__ VecOf<T, V> FromCVec(const Compute<T> (&f)[V]) {
   return o;
 }
 
+// Note [layer_norm warp rows]
+// layer_norm's rows of up to 32 * 4 vectors of 16-bit types or 32 * 8 of
+// f32 and f64 (1024 elements) run a warp per row in blocks of 128 threads
+// (4 rows), limited by __launch_bounds__ to 48 registers for 16-bit types
+// (10 blocks, 40 warps an SM) and 64 for f32 (8 blocks, as 256-thread
+// blocks of 64 registers had). With w and b both given, the output loop
+// reads them as vectors without per-element null checks (those cost the
+// bf16 kernel 16 more registers). On an H100, [65536, 1024] bf16 kernels
+// timed alone moved 76% of the device-to-device copy's bandwidth with
+// 256-thread blocks, 62 registers and the row also held as 32 floats; 83%
+// without the floats (56 registers); 88% in 128-thread blocks; 90% with the
+// 48-register bound (87% through //bench:cuda_ops, whose times include
+// dispatch). Two rows per warp (more bytes in flight, w and b read once for
+// both) took 99-109 registers, or spilled under a bound, and ran at 51-63%;
+// a persistent warp that loads its next row before reducing the current one
+// took 100 registers and ran at 63%.
+constexpr int kLnWarpBlock = 128;
+
+template <typename T>
+constexpr int LnMinBlocks(bool warp) {
+  if (!warp) return 1;
+  return sizeof(T) == 2 ? 10 : sizeof(T) == 4 ? 8 : 1;
+}
+
 // The row, thread index and thread count of a register-rows kernel.
 template <bool kWarp>
 __device__ __forceinline__ bool RegRowOf(int64_t rows, int64_t* row, int* tid, int* nthreads) {
   if constexpr (kWarp) {
-    *row = blockIdx.x * static_cast<int64_t>(kBlock / 32) + (threadIdx.x >> 5);
+    *row = blockIdx.x * static_cast<int64_t>(blockDim.x >> 5) + (threadIdx.x >> 5);
     *tid = threadIdx.x & 31;
     *nthreads = 32;
   } else {
@@ -552,17 +576,18 @@ __global__ void LayerNormParamFinalize(const double2* partial, int64_t splits, i
 
 // layer_norm rows held in registers (Note [Rows in registers]): the mean,
 // then the variance from the centred values, then the output, with w and b
-// read as 16-byte vectors beside the row's (they stay in L1/L2).
-template <typename T, bool kWarp, int kChunks>
-__global__ void __launch_bounds__(kWarp ? kBlock : 1024)
+// read as 16-byte vectors beside the row's (they stay in L1/L2). See Note
+// [layer_norm warp rows] for the launch of rows held by a warp.
+// kVec: rows are vectorizable (RowsVectorizable); a template parameter here
+// so that the scalar path costs the vector kernels no registers.
+template <typename T, bool kWarp, int kChunks, bool kVec>
+__global__ void __launch_bounds__(kWarp ? kLnWarpBlock : 1024, LnMinBlocks<T>(kWarp))
     LayerNormRowsReg(const T* __restrict__ x, const T* __restrict__ w, const T* __restrict__ b, T* __restrict__ y,
-                     T* __restrict__ mean, T* __restrict__ rstd, int64_t rows, int n, double eps, bool vec) {
+                     T* __restrict__ mean, T* __restrict__ rstd, int64_t rows, int n, double eps) {
   using C = Compute<T>;
+  constexpr bool vec = kVec;
   constexpr int V = kRowVec<T>;
   constexpr bool k16 = sizeof(T) == 2;
-  // 16-bit rows are converted to float once where the floats fit (32 per
-  // thread; block rows keep at most 16 under their 64 registers).
-  constexpr bool kHoldC = k16 && (kWarp || kChunks * V <= 16);
   int64_t row;
   int tid, nthreads;
   if (!RegRowOf<kWarp>(rows, &row, &tid, &nthreads)) return;
@@ -572,21 +597,9 @@ __global__ void __launch_bounds__(kWarp ? kBlock : 1024)
   RowVec<T> buf[kChunks];
 #pragma unroll
   for (int c = 0; c < kChunks; ++c) buf[c] = LoadRowVec(xr, (c * nthreads + tid) * V, n, vec, zero);
-  C f[kHoldC ? kChunks * V : 1];
-  if constexpr (kHoldC) {
-#pragma unroll
-    for (int c = 0; c < kChunks; ++c) {
-#pragma unroll
-      for (int j = 0; j < V; ++j) f[c * V + j] = ToC(buf[c].v[j]);
-    }
-  }
-  auto val = [&](int c, int j) -> C {
-    if constexpr (kHoldC) {
-      return f[c * V + j];
-    } else {
-      return ToC(buf[c].v[j]);
-    }
-  };
+  // The raw elements are converted at each use (a shift for bf16): holding
+  // 32 floats as well cost registers and occupancy.
+  auto val = [&](int c, int j) -> C { return ToC(buf[c].v[j]); };
   C s = C(0);
 #pragma unroll
   for (int c = 0; c < kChunks; ++c) {
@@ -625,16 +638,24 @@ __global__ void __launch_bounds__(kWarp ? kBlock : 1024)
   for (int c = 0; c < kChunks; ++c) {
     const int e = (c * nthreads + tid) * V;
     if (e >= n) continue;
-    RowVec<T> wv, bv;
-    if (w != nullptr) wv = LoadRowVec(w, e, n, vec, zero);
-    if (b != nullptr) bv = LoadRowVec(b, e, n, vec, zero);
     C o[V];
+    if (w != nullptr && b != nullptr) {
+      const RowVec<T> wv = LoadRowVec(w, e, n, vec, zero), bv = LoadRowVec(b, e, n, vec, zero);
 #pragma unroll
-    for (int j = 0; j < V; ++j) {
-      C v = k16 ? fma(val(c, j), r, mr) : (val(c, j) - m) * r;
-      if (w != nullptr) v *= ToC(wv.v[j]);
-      if (b != nullptr) v += ToC(bv.v[j]);
-      o[j] = v;
+      for (int j = 0; j < V; ++j) {
+        const C v = k16 ? fma(val(c, j), r, mr) : (val(c, j) - m) * r;
+        o[j] = v * ToC(wv.v[j]) + ToC(bv.v[j]);
+      }
+    } else {
+#pragma unroll
+      for (int j = 0; j < V; ++j) {
+        C v = k16 ? fma(val(c, j), r, mr) : (val(c, j) - m) * r;
+        if (e + j < n) {
+          if (w != nullptr) v *= ToC(w[e + j]);
+          if (b != nullptr) v += ToC(b[e + j]);
+        }
+        o[j] = v;
+      }
     }
     StoreRowVec(yr, e, n, vec, FromCVec<T, V>(o));
   }
@@ -784,8 +805,17 @@ cudaError_t LaunchLayerNorm(DT dtype, const void* x, const void* w, const void* 
     if (p.fits) {
       const bool vec = RowsVectorizable<T>(n, {xp, wp, bp, yp});
       const int ni = static_cast<int>(n);
+      // Warp rows: blocks of kLnWarpBlock (Note [layer_norm warp rows]).
+      constexpr int kRowsPerBlock = kLnWarpBlock / 32;
+      const unsigned blocks =
+          p.warp ? static_cast<unsigned>((rows + kRowsPerBlock - 1) / kRowsPerBlock) : p.blocks;
+      const unsigned threads = p.warp ? kLnWarpBlock : p.threads;
       WithRegRows<kMaxWarp, kMaxBlock>(p, [&]<bool kWarp, int kChunks>() {
-        LayerNormRowsReg<T, kWarp, kChunks><<<p.blocks, p.threads>>>(xp, wp, bp, yp, mp, rp, rows, ni, eps, vec);
+        if (vec) {
+          LayerNormRowsReg<T, kWarp, kChunks, true><<<blocks, threads>>>(xp, wp, bp, yp, mp, rp, rows, ni, eps);
+        } else {
+          LayerNormRowsReg<T, kWarp, kChunks, false><<<blocks, threads>>>(xp, wp, bp, yp, mp, rp, rows, ni, eps);
+        }
       });
     } else {
       LayerNormRows<T, false><<<RowBlocks(rows, false), kBlock>>>(xp, wp, bp, yp, mp, rp, rows, n, eps);
