@@ -8,7 +8,6 @@
 //    decomposes the forward and the backward ops alike (AOTAutograd's
 //    decompositions=); it must hold core ops only.
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -26,6 +25,8 @@
 #include "aot/ir/op.h"
 #include "aot/ir/printer.h"
 #include "aot/tensor/ops.h"
+#include "aot/tensor/testing/expect_close.h"
+#include "aot/tensor/testing/op_cases.h"
 #include "aot/trace/make_graph.h"
 #include "gtest/gtest.h"
 
@@ -33,26 +34,8 @@ namespace aot {
 namespace {
 
 using decomp_test::DecompCase;
-using decomp_test::Tensors;
+using op_testing::Tensors;
 using K = ir::OpKind;
-
-void ExpectClose(const Tensor& got, const Tensor& want, double tol) {
-  ASSERT_TRUE(got.ok()) << got.status();
-  ASSERT_TRUE(want.ok()) << want.status();
-  ASSERT_EQ(got.dtype(), want.dtype());
-  ASSERT_EQ(std::vector<int64_t>(got.sizes().begin(), got.sizes().end()),
-            std::vector<int64_t>(want.sizes().begin(), want.sizes().end()));
-  std::vector<double> x = *got.ToVector<double>(), y = *want.ToVector<double>();
-  int bad = 0;
-  for (size_t i = 0; i < x.size() && bad < 5; ++i) {
-    const bool same = (std::isnan(x[i]) && std::isnan(y[i])) || x[i] == y[i] ||
-                      std::abs(x[i] - y[i]) <= tol * (1 + std::abs(y[i]));
-    if (!same) {
-      ++bad;
-      ADD_FAILURE() << "element " << i << ": " << x[i] << ", reference " << y[i];
-    }
-  }
-}
 
 // The traced forward of a case, its runtime inputs and which need a
 // gradient (the floating ones the function receives).
@@ -95,8 +78,8 @@ absl::StatusOr<Tensors> RunJoint(const autodiff::JointGraph& joint, const Forwar
 void CheckGradients(const DecompCase& c, uint64_t seed) {
   const double tol = 1e-9;
   Tensors real;
-  for (const decomp_test::InputSpec& in : c.inputs) {
-    real.push_back(decomp_test::MakeInput(in, DType::kFloat64, seed++));
+  for (const op_testing::InputSpec& in : c.inputs) {
+    real.push_back(op_testing::MakeInput(in, DType::kFloat64, seed++));
   }
   const DecompositionTable& table = CoreDecompositionTable();
   absl::StatusOr<Forward> direct = TraceForward(c, real, nullptr);
@@ -161,7 +144,7 @@ void CheckGradients(const DecompCase& c, uint64_t seed) {
       SCOPED_TRACE(i < static_cast<size_t>(reference->num_fwd_outputs)
                        ? absl::StrCat("forward output ", i)
                        : absl::StrCat("gradient of input ", reference->grad_inputs[i - reference->num_fwd_outputs]));
-      ExpectClose((*got)[i], (*want)[i], tol);
+      op_testing::ExpectClose((*got)[i], (*want)[i], tol, "decomposed", "reference");
     }
   }
 }

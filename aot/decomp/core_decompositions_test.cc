@@ -2,7 +2,6 @@
 // and float64: run eagerly (a dispatch mode applies the table, recursively,
 // to real tensors) and traced with the table through MakeGraph, then run by
 // the interpreter. Also checks the table API: copies, trimming, merging.
-#include <cmath>
 #include <cstdint>
 #include <set>
 #include <string>
@@ -19,6 +18,8 @@
 #include "aot/ir/printer.h"
 #include "aot/tensor/dispatcher.h"
 #include "aot/tensor/ops.h"
+#include "aot/tensor/testing/expect_close.h"
+#include "aot/tensor/testing/op_cases.h"
 #include "aot/trace/make_graph.h"
 #include "gtest/gtest.h"
 
@@ -26,8 +27,8 @@ namespace aot {
 namespace {
 
 using decomp_test::DecompCase;
-using decomp_test::F;
-using decomp_test::Tensors;
+using op_testing::F;
+using op_testing::Tensors;
 using K = ir::OpKind;
 
 // Runs ops through `table` eagerly: an op with an entry runs its
@@ -52,33 +53,11 @@ class DecomposeMode : public DispatchMode {
   const DecompositionTable& table_;
 };
 
-// Expects equal dtypes and shapes and values within `tol` (relative, plus an
-// absolute `tol`); NaNs must match NaNs.
-void ExpectClose(const Tensor& got, const Tensor& want, double tol) {
-  ASSERT_TRUE(got.ok()) << got.status();
-  ASSERT_TRUE(want.ok()) << want.status();
-  ASSERT_EQ(got.dtype(), want.dtype());
-  ASSERT_EQ(std::vector<int64_t>(got.sizes().begin(), got.sizes().end()),
-            std::vector<int64_t>(want.sizes().begin(), want.sizes().end()));
-  std::vector<double> x = *got.ToVector<double>(), y = *want.ToVector<double>();
-  ASSERT_EQ(x.size(), y.size());
-  int bad = 0;
-  for (size_t i = 0; i < x.size() && bad < 5; ++i) {
-    const bool same = (std::isnan(x[i]) && std::isnan(y[i])) || x[i] == y[i] ||
-                      std::abs(x[i] - y[i]) <= tol * (1 + std::abs(y[i]));
-    if (!same) {
-      ++bad;
-      ADD_FAILURE() << "element " << i << ": decomposed " << x[i] << ", kernel " << y[i] << " (difference "
-                    << x[i] - y[i] << ")";
-    }
-  }
-}
-
 void ExpectAllClose(const Tensors& got, const Tensors& want, double tol) {
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i) {
     SCOPED_TRACE(absl::StrCat("result ", i));
-    ExpectClose(got[i], want[i], tol);
+    op_testing::ExpectClose(got[i], want[i], tol, "decomposed", "kernel");
   }
 }
 
@@ -110,9 +89,9 @@ absl::StatusOr<Tensors> RunTraced(const trace::TracedGraph& t, Tensors inputs, b
 void CheckCase(const DecompCase& c, DType dtype, uint64_t seed) {
   const double tol = dtype == DType::kFloat64 ? c.tol_f64 : c.tol_f32;
   Tensors example, real;
-  for (const decomp_test::InputSpec& in : c.inputs) {
-    example.push_back(decomp_test::MakeInput(in, dtype, seed++));
-    real.push_back(decomp_test::MakeInput(in, dtype, seed++));
+  for (const op_testing::InputSpec& in : c.inputs) {
+    example.push_back(op_testing::MakeInput(in, dtype, seed++));
+    real.push_back(op_testing::MakeInput(in, dtype, seed++));
     ASSERT_TRUE(real.back().ok()) << real.back().status();
   }
   const DecompositionTable& table = CoreDecompositionTable();
@@ -176,7 +155,7 @@ TEST(CoreDecompositionsTest, EveryDecompositionHasACase) {
 TEST(CoreDecompositionsTest, HalfPrecisionComputesInFloat) {
   for (K op : {K::kSoftmax, K::kGelu}) {
     SCOPED_TRACE(ir::GetOpDef(op).name());
-    Tensor x = decomp_test::MakeInput(F({4, 8}, -3, 3), DType::kFloat16, 7);
+    Tensor x = op_testing::MakeInput(F({4, 8}, -3, 3), DType::kFloat16, 7);
     ir::AttrList attrs;
     if (op == K::kSoftmax) attrs = {{"dim", -1}};
     Tensor want = CallOp1(op, {x}, attrs);
@@ -186,7 +165,7 @@ TEST(CoreDecompositionsTest, HalfPrecisionComputesInFloat) {
       DispatchModeGuard guard(&mode);
       got = CallOp1(op, {x}, attrs);
     }
-    ExpectClose(got, want, 1e-3);
+    op_testing::ExpectClose(got, want, 1e-3, "decomposed", "kernel");
   }
 }
 

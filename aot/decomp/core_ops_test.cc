@@ -14,19 +14,15 @@
 #include "aot/decomp/decomposition_test_cases.h"
 #include "aot/ir/op.h"
 #include "aot/ir/printer.h"
-#include "aot/tensor/dispatcher.h"
-#include "aot/tensor/ops.h"
+#include "aot/tensor/testing/op_cases.h"
 #include "aot/trace/make_graph.h"
 #include "gtest/gtest.h"
 
 namespace aot {
 namespace {
 
-using decomp_test::B;
 using decomp_test::DecompCase;
-using decomp_test::F;
-using decomp_test::I;
-using decomp_test::Tensors;
+using op_testing::Tensors;
 using K = ir::OpKind;
 
 // Non-core ops that may stay in a graph traced with the core table. Empty:
@@ -38,53 +34,12 @@ const std::set<K>& AllowedNonCoreOps() {
   return *ops;
 }
 
-// Applies in-place op `kind` to a clone of input 0 (the other inputs are its
-// other operands) and returns the clone.
-decomp_test::CaseFn OnClone(K kind, ir::AttrList attrs = {}) {
-  return [kind, attrs](const Tensors& in) -> Tensors {
-    Tensors operands = in;
-    operands[0] = in[0].clone();
-    CallOp(kind, operands, attrs);
-    return {operands[0]};
-  };
-}
-
 // One call of each in-place op, on a clone and on an input itself.
 std::vector<DecompCase> InplaceCases() {
-  struct Op {
-    K op;
-    ir::AttrList attrs;
-    std::vector<decomp_test::InputSpec> inputs;
-  };
-  std::vector<Op> ops = {
-      {K::kAdd_, {{"alpha", 2}}, {F({4, 3}), F({3})}},
-      {K::kAddScalar_, {{"other", 1.5}}, {F({3, 4})}},
-      {K::kSub_, {}, {I({3}, -9, 9), I({3}, -9, 9, DType::kInt32)}},
-      {K::kSubScalar_, {{"other", 0.5}, {"alpha", 2}}, {F({3, 4})}},
-      {K::kMul_, {}, {F({2, 3}), B({1})}},
-      {K::kMulScalar_, {{"other", 3}}, {I({4}, -9, 9, DType::kInt32)}},
-      {K::kDiv_, {}, {F({4}), I({4}, 1, 5)}},
-      {K::kDivScalar_, {{"other", 2}}, {F({2, 3})}},
-      {K::kNeg_, {}, {F({3, 4})}},
-      {K::kExp_, {}, {F({3, 4})}},
-      {K::kSqrt_, {}, {F({3, 4}, 0, 4)}},
-      {K::kRelu_, {}, {I({6}, -3, 3)}},
-      {K::kSigmoid_, {}, {F({3, 4}, -5, 5)}},
-      {K::kTanh_, {}, {F({3, 4})}},
-      {K::kClamp_, {{"min", 0}, {"max", 5}}, {I({6}, -9, 9)}},
-      {K::kCopy_, {}, {F({2, 3}), I({3}, -9, 9)}},
-      {K::kFill_, {{"value", 2.5}}, {I({3}, -9, 9)}},
-      {K::kZero_, {}, {F({2, 3})}},
-      {K::kMaskedFill_, {{"value", -1}}, {F({2, 3}), B({2, 1})}},
-      {K::kIndexAdd_, {{"dim", 1}}, {F({5, 3}), I({2}, 0, 2), F({5, 2})}},
-  };
   std::vector<DecompCase> cases;
-  for (const Op& o : ops) {
-    cases.push_back({o.op, "on a clone", OnClone(o.op, o.attrs), o.inputs});
-    const K op = o.op;
-    const ir::AttrList attrs = o.attrs;
-    cases.push_back({o.op, "on an input",
-                     [op, attrs](const Tensors& in) -> Tensors { return {CallOp(op, in, attrs)[0]}; }, o.inputs});
+  for (const op_testing::InplaceCall& o : op_testing::InplaceCalls()) {
+    cases.push_back({o.op, "on a clone", op_testing::OnClone(o.op, o.attrs), o.inputs});
+    cases.push_back({o.op, "on an input", op_testing::OnInput(o.op, o.attrs), o.inputs});
   }
   return cases;
 }
@@ -143,8 +98,8 @@ TEST(CoreOpsTest, TracingWithTheCoreTableLeavesOnlyCoreOps) {
   for (const DecompCase& c : AllCases()) {
     SCOPED_TRACE(decomp_test::CaseName(c));
     Tensors example;
-    for (const decomp_test::InputSpec& in : c.inputs) {
-      example.push_back(decomp_test::MakeInput(in, DType::kFloat32, seed++));
+    for (const op_testing::InputSpec& in : c.inputs) {
+      example.push_back(op_testing::MakeInput(in, DType::kFloat32, seed++));
     }
     absl::StatusOr<trace::TracedGraph> t = trace::MakeGraph(c.fn, example, options);
     ASSERT_TRUE(t.ok()) << t.status();

@@ -1,44 +1,24 @@
 #include "aot/decomp/decomposition_test_cases.h"
 
-#include <cmath>
 #include <limits>
 #include <utility>
 
-#include "absl/status/statusor.h"
 #include "aot/tensor/dispatcher.h"
 #include "aot/tensor/ops.h"
 
 namespace aot::decomp_test {
 namespace {
 
-using ir::AttrList;
 using K = ir::OpKind;
-
-// Calls `kind` with the inputs as its operands, one per tensor argument.
-CaseFn Call(K kind, AttrList attrs = {}) {
-  return [kind, attrs](const Tensors& in) { return CallOp(kind, in, attrs); };
-}
-
-// Calls `kind` with operands picked from the inputs: slots[i] is the input
-// for tensor argument i, or -1 for an absent optional one.
-CaseFn CallSlots(K kind, std::vector<int> slots, AttrList attrs = {}) {
-  return [kind, slots, attrs](const Tensors& in) {
-    Tensors operands;
-    for (int s : slots) operands.push_back(s < 0 ? Tensor() : in[s]);
-    return CallOp(kind, operands, attrs);
-  };
-}
-
-// Calls a Tensor[] op with all the inputs as its list.
-CaseFn CallList(K kind, AttrList attrs = {}) {
-  return [kind, attrs](const Tensors& in) -> Tensors {
-    absl::StatusOr<Tensors> out = Dispatch(kind, {in}, attrs);
-    if (!out.ok()) return {Tensor::Error(out.status())};
-    return *out;
-  };
-}
-
-Tensor SeedTensor(int64_t seed, int64_t offset) { return Tensor::FromVector<int64_t>({seed, offset}, {2}); }
+using op_testing::B;
+using op_testing::Call;
+using op_testing::CallList;
+using op_testing::CallSlots;
+using op_testing::F;
+using op_testing::I;
+using op_testing::Ints;
+using op_testing::SeedTensor;
+using op_testing::Tensors;
 
 std::vector<DecompCase> ElementwiseCases() {
   return {
@@ -322,33 +302,6 @@ std::vector<DecompCase> BackwardCases() {
 
 }  // namespace
 
-InputSpec F(Ints shape, double lo, double hi) { return {std::move(shape), InputSpec::Kind::kFloat, lo, hi}; }
-InputSpec I(Ints shape, int64_t lo, int64_t hi, DType dtype) {
-  return {std::move(shape), InputSpec::Kind::kInt, static_cast<double>(lo), static_cast<double>(hi), dtype};
-}
-InputSpec B(Ints shape) { return {std::move(shape), InputSpec::Kind::kBool, 0, 1}; }
-
-Tensor MakeInput(const InputSpec& spec, DType float_dtype, uint64_t seed) {
-  Tensor u = rand(spec.shape, seed, /*offset=*/0, {.dtype = DType::kFloat64});  // Uniform in [0, 1).
-  switch (spec.kind) {
-    case InputSpec::Kind::kFloat: {
-      Tensor scaled = u * (spec.hi - spec.lo);
-      Tensor shifted = scaled + spec.lo;
-      return shifted.to(float_dtype);
-    }
-    case InputSpec::Kind::kInt: {
-      std::vector<double> v = *u.ToVector<double>();
-      std::vector<int64_t> ints;
-      ints.reserve(v.size());
-      for (double x : v) ints.push_back(static_cast<int64_t>(spec.lo + std::floor(x * (spec.hi - spec.lo + 1))));
-      return Tensor::FromVector<int64_t>(ints, spec.shape).to(spec.int_dtype);
-    }
-    case InputSpec::Kind::kBool:
-      return CallOp1(ir::OpKind::kLtScalar, {u}, {{"other", 0.5}});
-  }
-  return Tensor();
-}
-
 std::vector<DecompCase> DecompositionCases() {
   std::vector<DecompCase> all;
   for (std::vector<DecompCase> cases : {ElementwiseCases(), ReductionCases(), ShapeCases(), LinearAlgebraCases(),
@@ -359,9 +312,6 @@ std::vector<DecompCase> DecompositionCases() {
   return all;
 }
 
-std::string CaseName(const DecompCase& c) {
-  const std::string& name = ir::GetOpDef(c.op).name();
-  return c.what.empty() ? name : name + " (" + c.what + ")";
-}
+std::string CaseName(const DecompCase& c) { return op_testing::CaseName(c.op, c.what); }
 
 }  // namespace aot::decomp_test

@@ -48,22 +48,10 @@ Partition Must(absl::StatusOr<Partition> p) {
   return *std::move(p);
 }
 
-constexpr absl::string_view kCosCos = R"(graph joint(primals_1: f32[4,3], tangents_1: f32[4,3]) {
-  cos: f32[4,3] = cos(primals_1)
-  cos_1: f32[4,3] = cos(cos)
-  sin: f32[4,3] = sin(cos)
-  neg: f32[4,3] = neg(sin)
-  mul: f32[4,3] = mul(tangents_1, neg)
-  sin_1: f32[4,3] = sin(primals_1)
-  neg_1: f32[4,3] = neg(sin_1)
-  mul_1: f32[4,3] = mul(mul, neg_1)
-  return (cos_1, mul_1)
-})";
-
 constexpr JointInfo kOneInOneOut{1, 1};
 
 TEST(DefaultPartitionTest, CosCosSavesCosAndPrimalLikePyTorch) {
-  std::unique_ptr<ir::Graph> joint = Parse(kCosCos);
+  std::unique_ptr<ir::Graph> joint = Parse(internal::CosCosJointText());
   Partition p = Must(DefaultPartition(*joint, kOneInOneOut));
   EXPECT_EQ(ir::PrintGraph(*p.forward), R"(graph forward(primals_1: f32[4,3]) {
   cos: f32[4,3] = cos(primals_1)
@@ -91,7 +79,7 @@ TEST(DefaultPartitionTest, CosCosSavesCosAndPrimalLikePyTorch) {
 }
 
 TEST(MinCutPartitionTest, CosCosSavesOnlyThePrimal) {
-  std::unique_ptr<ir::Graph> joint = Parse(kCosCos);
+  std::unique_ptr<ir::Graph> joint = Parse(internal::CosCosJointText());
   Partition p = Must(MinCutPartition(*joint, kOneInOneOut));
   EXPECT_EQ(ir::PrintGraph(*p.forward), R"(graph forward(primals_1: f32[4,3]) {
   cos: f32[4,3] = cos(primals_1)
@@ -117,7 +105,7 @@ TEST(MinCutPartitionTest, CosCosSavesOnlyThePrimal) {
 }
 
 TEST(MinCutPartitionTest, SummaryPrints) {
-  std::unique_ptr<ir::Graph> joint = Parse(kCosCos);
+  std::unique_ptr<ir::Graph> joint = Parse(internal::CosCosJointText());
   Partition p = Must(MinCutPartition(*joint, kOneInOneOut));
   EXPECT_EQ(p.summary.ToString(),
             "min_cut: forward 2 nodes, backward 7 nodes\n"
@@ -207,7 +195,7 @@ TEST(MinCutPartitionTest, NeverRecomputesMatmul) {
 }
 
 TEST(MinCutPartitionTest, PolicyIsAValueUsersChange) {
-  std::unique_ptr<ir::Graph> joint = Parse(kCosCos);
+  std::unique_ptr<ir::Graph> joint = Parse(internal::CosCosJointText());
   // cos may not be recomputed: it is saved (or what the backward derives
   // from it), 96 bytes, as in the default partition.
   RecomputePolicy policy = DefaultRecomputePolicy();
@@ -254,7 +242,7 @@ TEST(MinCutPartitionTest, RandomOpsAreRecomputedOnlyWithTheirSeed) {
 
 TEST(MinCutPartitionTest, AnnotationsSteerTheCut) {
   // must_save on cos: the backward never computes cos.
-  std::unique_ptr<ir::Graph> joint = Parse(kCosCos);
+  std::unique_ptr<ir::Graph> joint = Parse(internal::CosCosJointText());
   ir::Node* cos = joint->FindValue("cos")->producer();
   cos->set_annotation(kRecomputeAnnotation, "must_save");
   Partition p = Must(MinCutPartition(*joint, kOneInOneOut));
@@ -355,7 +343,7 @@ TEST(PartitionTest, MultiResultNodesSaveOnlyTheResultsTheBackwardUses) {
 }
 
 TEST(PartitionTest, RejectsJointInfoThatDoesNotFit) {
-  std::unique_ptr<ir::Graph> joint = Parse(kCosCos);
+  std::unique_ptr<ir::Graph> joint = Parse(internal::CosCosJointText());
   absl::StatusOr<Partition> p = DefaultPartition(*joint, {3, 1});
   EXPECT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(p.status().message(), HasSubstr("num_primals is 3 but joint graph joint has 2 inputs"));
@@ -383,7 +371,7 @@ TEST(PartitionTest, RejectsInplaceNodes) {
 }
 
 TEST(PartitionTest, RejectsBadAnnotations) {
-  std::unique_ptr<ir::Graph> joint = Parse(kCosCos);
+  std::unique_ptr<ir::Graph> joint = Parse(internal::CosCosJointText());
   joint->FindValue("cos")->producer()->set_annotation(kRecomputeAnnotation, "sometimes");
   absl::StatusOr<Partition> p = MinCutPartition(*joint, kOneInOneOut);
   EXPECT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument);

@@ -7,7 +7,6 @@
 // an input (the graph must compute the clone's new value without in-place
 // ops) and on an input itself (TracedGraph::mutations must bring back the
 // value eager execution left in the input).
-#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <set>
@@ -24,99 +23,34 @@
 #include "aot/ir/verifier.h"
 #include "aot/tensor/dispatcher.h"
 #include "aot/tensor/ops.h"
+#include "aot/tensor/testing/expect_close.h"
+#include "aot/tensor/testing/op_cases.h"
 #include "aot/trace/make_graph.h"
 #include "gtest/gtest.h"
 
 namespace aot::trace {
 namespace {
 
-using ir::AttrList;
 using K = ir::OpKind;
-using Ints = std::vector<int64_t>;
-using Tensors = std::vector<Tensor>;
+using op_testing::B;
+using op_testing::Call;
+using op_testing::CallList;
+using op_testing::CallSlots;
+using op_testing::F;
+using op_testing::I;
+using op_testing::InputSpec;
+using op_testing::Ints;
+using op_testing::SeedTensor;
+using op_testing::Tensors;
 
-// --- Inputs -------------------------------------------------------------------
-
-// A random input: floating values uniform in [lo, hi); integer values
-// uniform in [lo, hi] (both included); bool values true or false.
-struct Input {
-  Ints shape;
-  DType dtype = DType::kFloat32;
-  double lo = -2;
-  double hi = 2;
-};
-
-Input F(Ints shape, double lo = -2, double hi = 2, DType dtype = DType::kFloat32) {
-  return {std::move(shape), dtype, lo, hi};
-}
-Input I(Ints shape, int64_t lo, int64_t hi, DType dtype = DType::kInt64) {
-  return {std::move(shape), dtype, static_cast<double>(lo), static_cast<double>(hi)};
-}
-Input B(Ints shape) { return {std::move(shape), DType::kBool, 0, 1}; }
-
-Tensor MakeInput(const Input& in, uint64_t seed) {
-  Tensor u = rand(in.shape, seed);  // Uniform in [0, 1).
-  if (ir::IsFloating(in.dtype)) return (u.to(DType::kFloat64) * (in.hi - in.lo) + in.lo).to(in.dtype);
-  std::vector<double> v = *u.ToVector<double>();
-  std::vector<int64_t> ints;
-  ints.reserve(v.size());
-  for (double x : v) ints.push_back(static_cast<int64_t>(in.lo + std::floor(x * (in.hi - in.lo + 1))));
-  return Tensor::FromVector<int64_t>(ints, in.shape).to(in.dtype);
-}
-
-// An explicit (seed, offset) operand for a random op.
-Tensor Seed(int64_t seed, int64_t offset = 0) { return Tensor::FromVector<int64_t>({seed, offset}, {2}); }
-
-// --- Functions calling one op -------------------------------------------------
-
-// Calls `kind` with the inputs as its operands, one per tensor argument.
-TracedFn Call(K kind, AttrList attrs = {}) {
-  return [kind, attrs](const Tensors& in) { return CallOp(kind, in, attrs); };
-}
-
-// Calls `kind` with operands picked from the inputs: slots[i] is the input
-// for tensor argument i, or -1 for an absent optional one.
-TracedFn CallSlots(K kind, std::vector<int> slots, AttrList attrs = {}) {
-  return [kind, slots, attrs](const Tensors& in) {
-    Tensors operands;
-    for (int s : slots) operands.push_back(s < 0 ? Tensor() : in[s]);
-    return CallOp(kind, operands, attrs);
-  };
-}
-
-// Calls a Tensor[] op with all the inputs as its list.
-TracedFn CallList(K kind, AttrList attrs = {}) {
-  return [kind, attrs](const Tensors& in) -> Tensors {
-    absl::StatusOr<Tensors> out = Dispatch(kind, {in}, attrs);
-    if (!out.ok()) return {Tensor::Error(out.status())};
-    return *out;
-  };
-}
-
-// Applies in-place op `kind` to a clone of input 0 (the other inputs are its
-// other operands) and returns the clone and the op's result.
-TracedFn OnClone(K kind, AttrList attrs = {}) {
-  return [kind, attrs](const Tensors& in) -> Tensors {
-    Tensors operands = in;
-    operands[0] = in[0].clone();
-    Tensors r = CallOp(kind, operands, attrs);
-    return {operands[0], r[0]};
-  };
-}
-
-// Applies in-place op `kind` to input 0 itself: a mutation of a graph input.
-TracedFn OnInput(K kind, AttrList attrs = {}) {
-  return [kind, attrs](const Tensors& in) -> Tensors {
-    Tensors r = CallOp(kind, in, attrs);
-    return {r[0]};
-  };
-}
+// Floating inputs without a dtype are f32 in this test.
+Tensor MakeInput(const InputSpec& in, uint64_t seed) { return op_testing::MakeInput(in, DType::kFloat32, seed); }
 
 struct Case {
   K op;
   std::string what;  // Tells cases of one op apart.
   TracedFn fn;
-  std::vector<Input> inputs;
+  std::vector<InputSpec> inputs;
   std::vector<int> mutated = {};  // The inputs `fn` writes in place.
   double tol = 1e-5;
 };
@@ -316,7 +250,7 @@ std::vector<Case> NeuralNetworkCases() {
       {K::kEmbedding, "padding_idx, i32", Call(K::kEmbedding, {{"padding_idx", 0}}),
        {F({10, 4}), I({5}, 0, 9, DType::kInt32)}},
       {K::kDropout, "captured seed",
-       [seed = Seed(1234, 8)](const Tensors& in) { return CallOp(K::kDropout, {in[0], seed}, {{"p", 0.3}}); },
+       [seed = SeedTensor(1234, 8)](const Tensors& in) { return CallOp(K::kDropout, {in[0], seed}, {{"p", 0.3}}); },
        {F({4, 5})}},
       {K::kDropout, "seed input", Call(K::kDropout, {{"p", 0.5}}), {F({4, 5}), I({2}, 0, 1000)}},
       {K::kDropout, "eval", Call(K::kDropout, {{"train", false}}), {F({4, 5}), I({2}, 0, 1000)}},
@@ -353,11 +287,11 @@ std::vector<Case> CreationCases() {
        },
        {F({3, 2})}},
       {K::kRand, "captured seed",
-       [seed = Seed(42, 4)](const Tensors&) { return CallOp(K::kRand, {seed}, {{"size", Ints{3, 5}}}); },
+       [seed = SeedTensor(42, 4)](const Tensors&) { return CallOp(K::kRand, {seed}, {{"size", Ints{3, 5}}}); },
        {}},
       {K::kRand, "seed input, f64", Call(K::kRand, {{"size", Ints{7}}, {"dtype", DType::kFloat64}}), {I({2}, 0, 1000)}},
       {K::kRandn, "captured seed",
-       [seed = Seed(7, 0)](const Tensors&) { return CallOp(K::kRandn, {seed}, {{"size", Ints{4, 3}}}); },
+       [seed = SeedTensor(7, 0)](const Tensors&) { return CallOp(K::kRandn, {seed}, {{"size", Ints{4, 3}}}); },
        {}},
       {K::kRandn, "seed input", Call(K::kRandn, {{"size", Ints{9}}}), {I({2}, 0, 1000)}},
       {K::kZerosLike, "", Call(K::kZerosLike), {I({2, 3}, -3, 3)}},
@@ -377,37 +311,16 @@ std::vector<Case> CreationCases() {
 // Each in-place op on a clone (functionalized in the graph) and on an input
 // (a mutation the graph returns).
 std::vector<Case> InplaceCases() {
-  struct Op {
-    K op;
-    AttrList attrs;
-    std::vector<Input> inputs;
-  };
-  std::vector<Op> ops = {
-      {K::kAdd_, {{"alpha", 2}}, {F({4, 3}), F({3})}},
-      {K::kAddScalar_, {{"other", 1.5}}, {F({3, 4})}},
-      {K::kSub_, {}, {I({3}, -9, 9), I({3}, -9, 9, DType::kInt32)}},
-      {K::kSubScalar_, {{"other", 0.5}, {"alpha", 2}}, {F({3, 4})}},
-      {K::kMul_, {}, {F({2, 3}), B({1})}},
-      {K::kMulScalar_, {{"other", 3}}, {I({4}, -9, 9, DType::kInt32)}},
-      {K::kDiv_, {}, {F({4}), I({4}, 1, 5)}},
-      {K::kDivScalar_, {{"other", 2}}, {F({2, 3}, -2, 2, DType::kFloat64)}},
-      {K::kNeg_, {}, {F({3, 4})}},
-      {K::kExp_, {}, {F({3, 4})}},
-      {K::kSqrt_, {}, {F({3, 4}, 0, 4)}},
-      {K::kRelu_, {}, {I({6}, -3, 3)}},
-      {K::kSigmoid_, {}, {F({3, 4}, -5, 5)}},
-      {K::kTanh_, {}, {F({3, 4})}},
-      {K::kClamp_, {{"min", 0}, {"max", 5}}, {I({6}, -9, 9)}},
-      {K::kCopy_, {}, {F({2, 3}), I({3}, -9, 9)}},
-      {K::kFill_, {{"value", 2.5}}, {I({3}, -9, 9)}},
-      {K::kZero_, {}, {F({2, 3})}},
-      {K::kMaskedFill_, {{"value", -1}}, {F({2, 3}), B({2, 1})}},
-      {K::kIndexAdd_, {{"dim", 1}}, {F({5, 3}), I({2}, 0, 2), F({5, 2})}},
-  };
+  std::vector<op_testing::InplaceCall> calls = op_testing::InplaceCalls();
+  // Unlike core_ops_test, which runs div_scalar_ in f32, write an f64 tensor
+  // here: an in-place op in a second floating dtype.
+  for (op_testing::InplaceCall& o : calls) {
+    if (o.op == K::kDivScalar_) o.inputs[0].dtype = DType::kFloat64;
+  }
   std::vector<Case> cases;
-  for (const Op& o : ops) {
-    cases.push_back({o.op, "on a clone", OnClone(o.op, o.attrs), o.inputs});
-    cases.push_back({o.op, "on an input", OnInput(o.op, o.attrs), o.inputs, {0}});
+  for (const op_testing::InplaceCall& o : calls) {
+    cases.push_back({o.op, "on a clone", op_testing::OnClone(o.op, o.attrs), o.inputs});
+    cases.push_back({o.op, "on an input", op_testing::OnInput(o.op, o.attrs), o.inputs, {0}});
   }
   // Writes through views of an input, and reads of views after their base
   // changed.
@@ -689,30 +602,10 @@ K RecordedAs(K kind) {
   return kind;
 }
 
-// Expects equal dtypes and shapes and values within `tol` (relative, plus an
-// absolute `tol`); NaNs must match NaNs.
+// Expects the same dtypes, shapes and values within `tol` (see
+// op_testing::ExpectClose).
 void ExpectSame(const Tensor& got, const Tensor& want, double tol) {
-  ASSERT_TRUE(got.ok()) << got.status();
-  ASSERT_TRUE(want.ok()) << want.status();
-  ASSERT_EQ(got.dtype(), want.dtype());
-  ASSERT_EQ(std::vector<int64_t>(got.sizes().begin(), got.sizes().end()),
-            std::vector<int64_t>(want.sizes().begin(), want.sizes().end()));
-  std::vector<double> x = *got.ToVector<double>(), y = *want.ToVector<double>();
-  ASSERT_EQ(x.size(), y.size());
-  int bad = 0;
-  for (size_t i = 0; i < x.size() && bad < 5; ++i) {
-    bool same = (std::isnan(x[i]) && std::isnan(y[i])) || x[i] == y[i] ||
-                std::abs(x[i] - y[i]) <= tol * (1 + std::abs(y[i]));
-    if (!same) {
-      ++bad;
-      ADD_FAILURE() << "element " << i << ": traced " << x[i] << ", eager " << y[i];
-    }
-  }
-}
-
-std::string CaseName(const Case& c) {
-  std::string name = ir::GetOpDef(c.op).name();
-  return c.what.empty() ? name : absl::StrCat(name, " (", c.what, ")");
+  op_testing::ExpectClose(got, want, tol, "traced", "eager");
 }
 
 // Runs the graph with the interpreter, extra inputs filled as the runtime
@@ -744,7 +637,7 @@ void ExpectFunctionalGraphWithOp(const ir::Graph& graph, K op) {
 
 void CheckCase(const Case& c, uint64_t seed) {
   Tensors example, real;
-  for (const Input& in : c.inputs) {
+  for (const InputSpec& in : c.inputs) {
     example.push_back(MakeInput(in, seed++));
     real.push_back(MakeInput(in, seed++));
     ASSERT_TRUE(real.back().ok()) << real.back().status();
@@ -822,7 +715,7 @@ TEST(TraceEveryOpTest, InplaceOpsAreCheckedOnAnInput) {
 TEST(TraceEveryOpTest, TracedGraphComputesWhatEagerComputes) {
   uint64_t seed = 1;
   for (const Case& c : AllCases()) {
-    SCOPED_TRACE(CaseName(c));
+    SCOPED_TRACE(op_testing::CaseName(c.op, c.what));
     CheckCase(c, seed);
     seed += 2 * c.inputs.size();
   }
@@ -858,7 +751,7 @@ TEST(TraceEveryOpTest, UnseededRandomOpsDrawWhatTheyDrawWithTheirSeedInput) {
   struct RandomCase {
     K op;
     SeededFn fn;  // An undefined seed: the op draws from the global generator.
-    std::vector<Input> inputs;
+    std::vector<InputSpec> inputs;
     int64_t numel;
   };
   std::vector<RandomCase> cases = {
@@ -881,7 +774,7 @@ TEST(TraceEveryOpTest, UnseededRandomOpsDrawWhatTheyDrawWithTheirSeedInput) {
     SCOPED_TRACE(ir::GetOpDef(c.op).name());
     covered.insert(static_cast<int>(c.op));
     Tensors example, real;
-    for (const Input& in : c.inputs) {
+    for (const InputSpec& in : c.inputs) {
       example.push_back(MakeInput(in, s++));
       real.push_back(MakeInput(in, s++));
     }

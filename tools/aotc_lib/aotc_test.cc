@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "aot/ir/graph.h"
 #include "aot/ir/parser.h"
+#include "aot/partition/internal/test_graphs.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tools/aotc_lib/args.h"
@@ -63,25 +64,16 @@ graph forward(x: f32[4,3]) {
 }
 )";
 
-constexpr char kJoint[] = R"(# joint num_primals=1 num_fwd_outputs=1
-graph joint(primals_1: f32[4,3], tangents_1: f32[4,3]) {
-  cos: f32[4,3] = cos(primals_1)
-  cos_1: f32[4,3] = cos(cos)
-  sin: f32[4,3] = sin(cos)
-  neg: f32[4,3] = neg(sin)
-  mul: f32[4,3] = mul(tangents_1, neg)
-  sin_1: f32[4,3] = sin(primals_1)
-  neg_1: f32[4,3] = neg(sin_1)
-  mul_1: f32[4,3] = mul(mul, neg_1)
-  return (cos_1, mul_1)
+// The joint graph of kForward, with the header `aotc partition` reads.
+std::string JointFile() {
+  return absl::StrCat("# joint num_primals=1 num_fwd_outputs=1\n", partition::internal::CosCosJointText());
 }
-)";
 
 class AotcTest : public ::testing::Test {
  protected:
   void SetUp() override {
     Write("forward.txt", kForward);
-    Write("joint.txt", kJoint);
+    Write("joint.txt", JointFile());
   }
 };
 
@@ -213,8 +205,8 @@ TEST_F(AotcTest, Verifies) {
 TEST_F(AotcTest, BuildsTheJointGraph) {
   Result r = Aotc({"joint", "forward.txt"});
   EXPECT_EQ(r.status, 0) << r.err;
-  // The same graph as kJoint, with the header partition reads.
-  const std::string expected = kJoint;
+  // The same graph as joint.txt, with the header partition reads.
+  const std::string expected = JointFile();
   EXPECT_EQ(r.out, expected);
 
   r = Aotc({"joint", "forward.txt", "-o", "out_joint.txt"});
@@ -283,7 +275,7 @@ TEST_F(AotcTest, PartitionsAForwardGraphThroughItsJointGraph) {
 
 TEST_F(AotcTest, PartitionNeedsToKnowHowToSplit) {
   // A joint graph without its header.
-  Write("headless.txt", std::string(kJoint).substr(std::string(kJoint).find('\n') + 1));
+  Write("headless.txt", std::string(partition::internal::CosCosJointText()));
   Result r = Aotc({"partition", "headless.txt"});
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err,

@@ -193,9 +193,8 @@ JointGraph JointBuilder::Finish() {
   return out;
 }
 
-JointGraph CosCosJoint() {
-  absl::StatusOr<std::unique_ptr<ir::Graph>> g = ir::ParseGraph(R"(
-graph joint(primals_1: f32[4,3], tangents_1: f32[4,3]) {
+absl::string_view CosCosJointText() {
+  return R"(graph joint(primals_1: f32[4,3], tangents_1: f32[4,3]) {
   cos: f32[4,3] = cos(primals_1)
   cos_1: f32[4,3] = cos(cos)
   sin: f32[4,3] = sin(cos)
@@ -205,7 +204,12 @@ graph joint(primals_1: f32[4,3], tangents_1: f32[4,3]) {
   neg_1: f32[4,3] = neg(sin_1)
   mul_1: f32[4,3] = mul(mul, neg_1)
   return (cos_1, mul_1)
-})");
+}
+)";
+}
+
+JointGraph CosCosJoint() {
+  absl::StatusOr<std::unique_ptr<ir::Graph>> g = ir::ParseGraph(CosCosJointText());
   AOT_CHECK(g.ok()) << g.status();
   return {"cos_cos", *std::move(g), {1, 1}};
 }

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "aot/ir/graph.h"
 #include "aot/partition/partition_types.h"
 
@@ -75,7 +76,11 @@ class JointBuilder {
   std::vector<ir::Node*> tape_;
 };
 
-// The joint graph of cos(cos(x)) of the issue, parsed from text.
+// Returns the joint graph of cos(cos(x)) of the issue (one primal, one
+// forward output) as text, exactly as ir::PrintGraph prints it.
+absl::string_view CosCosJointText();
+
+// The joint graph of cos(cos(x)) of the issue, parsed from CosCosJointText().
 JointGraph CosCosJoint();
 
 // Model-like joint graphs: an MLP, an attention block, an elementwise chain
