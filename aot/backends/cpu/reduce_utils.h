@@ -66,33 +66,27 @@ inline int WrapDim(int64_t dim, int rank) { return static_cast<int>(dim < 0 ? di
 
 // --- Vectorisable math ---------------------------------------------------------
 
-// exp(x) for float without branches, so loops calling it vectorise (Cephes'
-// expf polynomial, within 1 ulp of the correctly rounded result). Results
-// below 2^-125 flush to 0; x > ln(FLT_MAX) gives inf; NaN stays NaN.
+// exp(x) for float without branches, so loops calling it vectorise: the
+// operations of ExpF8 (vec_math.h, see Note [Fast expf]) on one float, so
+// that a loop's scalar tail gives the bits its vector body would. Within
+// 1.06 ulp; results below 2^-125.5 flush to 0; x > ln(FLT_MAX) gives inf;
+// NaN stays NaN.
 inline float ExpF(float x) {
-  // Clamping to [kLo, kHi] keeps n = round(x / ln 2) in [-126, 128]: past
-  // kHi the result overflows to inf by itself, and at n = -126 the scale
-  // 2^(n-1) below has a zero exponent field, which makes the result 0.
-  constexpr float kHi = 88.8f;
-  constexpr float kLo = -87.6f;
-  float xc = x > kLo ? x : kLo;  // NaN -> kLo (no UB in the int cast; restored below).
-  xc = xc < kHi ? xc : kHi;
-  // n by the 1.5 * 2^23 rounding trick; r = x - n ln 2 in two parts.
-  const float nf = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-  float r = xc - nf * 0.693359375f;
-  r = r - nf * -2.12194440e-4f;
-  // 2 exp(r): the polynomial with doubled (exactly) coefficients, so that
-  // the scale can be 2^(n-1), which stays a normal float for n = 128.
-  float y = 2 * 1.9875691500e-4f;
-  y = y * r + 2 * 1.3981999507e-3f;
-  y = y * r + 2 * 8.3334519073e-3f;
-  y = y * r + 2 * 4.1665795894e-2f;
-  y = y * r + 2 * 1.6666665459e-1f;
-  y = y * r + 2 * 5.0000001201e-1f;
-  y = y * r * r + (2 * r + 2.0f);
-  const int32_t n = static_cast<int32_t>(nf);
-  const float res = y * std::bit_cast<float>((n + 126) << 23);
-  return x != x ? x : res;
+  // Written as max/min select their operands, so that NaN passes through
+  // both (and the loop vectoriser can use them).
+  float xc = kExpLo > x ? kExpLo : x;
+  xc = kExpHi < xc ? kExpHi : xc;
+  const float t = std::fma(xc, kExpLog2e, kExpShifter);
+  const float nf = t - kExpShifter;
+  float r = std::fma(-nf, kExpLn2Hi, xc);
+  r = std::fma(-nf, kExpLn2Lo, r);
+  float y = std::fma(kExpC6, r, kExpC5);
+  y = std::fma(y, r, kExpC4);
+  y = std::fma(y, r, kExpC3);
+  y = std::fma(y, r, kExpC2);
+  y = std::fma(y, r, 2.0f);
+  y = std::fma(y, r, 2.0f);
+  return y * std::bit_cast<float>(std::bit_cast<uint32_t>(t) << 23);
 }
 
 template <typename C>
@@ -239,14 +233,37 @@ inline C MaxRow(const C* x, int64_t n) {
       n, -std::numeric_limits<C>::infinity(), elem, MaxNan());
 }
 
+// Elements that ExpShiftSum prefetches ahead (16 KiB of float).
+inline constexpr int64_t kExpPrefetch = 4096;
+
+// Prefetches the cache line of p[ahead] into L1. The address is computed as
+// an integer: it may lie past the end of the array.
+inline void PrefetchAt(const float* p, int64_t ahead) {
+  _mm_prefetch(reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(p) + ahead * sizeof(float)), _MM_HINT_T0);
+}
+
 // Writes y[i] = exp(x[i] - shift) (y may be null: not stored) and returns
-// the sum of those values in double. float: one fused AVX2 loop (ExpF8 into
-// four float accumulators per block of kSumBlock, blocks added in double).
+// the sum of those values in double. Requires x[i] - shift <= 89 or NaN for
+// every i, as when shift is the max of x[0, n) (every caller's). float: one
+// fused AVX2 loop (ExpBoundedF8 into four float accumulators per block of
+// kSumBlock, blocks added in double).
+//
+// Note [Prefetching the next block]
+// The row kernels make two passes over each block that fits in L1 (the max,
+// then the exp-and-sum), and the max pass would wait on memory while the
+// exp pass, which the exps bound, leaves it idle. So the float loop here
+// prefetches the min(n, kExpPrefetch) elements that follow x[0, n): the
+// caller's next block, or the next row when rows are adjacent (softmax,
+// logsumexp and cross_entropy over the last dim), so that the next max pass
+// reads from cache and memory traffic overlaps the exps. Past the end of a
+// tensor a prefetch reads at most that many elements for nothing (it never
+// faults).
 template <typename C>
 inline double ExpShiftSum(const C* x, C shift, C* y, int64_t n) {
   if constexpr (std::is_same_v<C, float>) {
     auto run = [&]<bool kStore>() {
       const __m256 sh = _mm256_set1_ps(shift);
+      const int64_t ahead = std::min(n, kExpPrefetch);
       double total = 0;
       for (int64_t b = 0; b < n; b += kSumBlock) {
         const int64_t len = std::min(kSumBlock, n - b);
@@ -255,10 +272,13 @@ inline double ExpShiftSum(const C* x, C shift, C* y, int64_t n) {
         __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
         int64_t i = 0;
         for (; i + 32 <= len; i += 32) {
-          const __m256 e0 = ExpF8(_mm256_sub_ps(_mm256_loadu_ps(in + i), sh));
-          const __m256 e1 = ExpF8(_mm256_sub_ps(_mm256_loadu_ps(in + i + 8), sh));
-          const __m256 e2 = ExpF8(_mm256_sub_ps(_mm256_loadu_ps(in + i + 16), sh));
-          const __m256 e3 = ExpF8(_mm256_sub_ps(_mm256_loadu_ps(in + i + 24), sh));
+          // 32 floats are two cache lines.
+          PrefetchAt(in + i, ahead);
+          PrefetchAt(in + i + 16, ahead);
+          const __m256 e0 = ExpBoundedF8(_mm256_sub_ps(_mm256_loadu_ps(in + i), sh));
+          const __m256 e1 = ExpBoundedF8(_mm256_sub_ps(_mm256_loadu_ps(in + i + 8), sh));
+          const __m256 e2 = ExpBoundedF8(_mm256_sub_ps(_mm256_loadu_ps(in + i + 16), sh));
+          const __m256 e3 = ExpBoundedF8(_mm256_sub_ps(_mm256_loadu_ps(in + i + 24), sh));
           if constexpr (kStore) {
             _mm256_storeu_ps(out + i, e0);
             _mm256_storeu_ps(out + i + 8, e1);
@@ -271,7 +291,7 @@ inline double ExpShiftSum(const C* x, C shift, C* y, int64_t n) {
           a3 = _mm256_add_ps(a3, e3);
         }
         for (; i + 8 <= len; i += 8) {
-          const __m256 e = ExpF8(_mm256_sub_ps(_mm256_loadu_ps(in + i), sh));
+          const __m256 e = ExpBoundedF8(_mm256_sub_ps(_mm256_loadu_ps(in + i), sh));
           if constexpr (kStore) _mm256_storeu_ps(out + i, e);
           a0 = _mm256_add_ps(a0, e);
         }
@@ -533,7 +553,8 @@ struct SqDevOp {
   }
 };
 
-// Sum of exp(x - shift[out]) in double (logsumexp's second pass).
+// Sum of exp(x - shift[out]) in double (logsumexp's second pass). Row
+// requires shift[out] >= the row's elements, or NaN (see ExpShiftSum).
 template <typename T>
 struct SumExpOp {
   using C = ComputeType<T>;
@@ -643,7 +664,13 @@ struct LogSumExpOp {
     for (int64_t b = 0; b < n; b += kBlock) {
       const T* p = x + base + b;
       const int64_t len = std::min(kBlock, n - b);
-      const C shift = Shift(MinMaxOp<T, true>{p}.Row(0, len, 0));
+      const C m = MinMaxOp<T, true>{p}.Row(0, len, 0);
+      if (m == std::numeric_limits<C>::infinity()) {
+        // exp(inf - 0) = inf; no NaN, or m would be NaN.
+        total = CombineShifted(total, {0, std::numeric_limits<double>::infinity()});
+        continue;
+      }
+      const C shift = Shift(m);
       total = CombineShifted(total, {static_cast<double>(shift), SumExpOp<T>{p, &shift}.Row(0, len, 0)});
     }
     return total;

@@ -397,6 +397,25 @@ TEST(ReductionKernelsTest, LogsumexpIsStable) {
   EXPECT_NEAR(*logsumexp(small, {0}).item(), -1000 + std::log1p(std::exp(-1.0)), 1e-12);
 }
 
+// Rows long enough for the vectorised exp, whose arguments must not exceed
+// the max (the shift is 0 when the max is infinite): +inf in the first or a
+// later block gives +inf, +inf with NaN gives NaN, all -inf gives -inf.
+TEST(ReductionKernelsTest, LogsumexpOfLongRowsWithInfinities) {
+  constexpr int64_t kCols = 10000;
+  std::vector<float> v(4 * kCols);
+  for (int64_t i = 0; i < 4 * kCols; ++i) v[i] = static_cast<float>(i % 97) / 10;
+  v[40] = kInfF;                      // Row 0, first block.
+  v[kCols + 9000] = kInfF;            // Row 1, last block.
+  v[2 * kCols + 5] = kInfF;           // Row 2: +inf and NaN.
+  v[2 * kCols + 7000] = std::numeric_limits<float>::quiet_NaN();
+  for (int64_t i = 3 * kCols; i < 4 * kCols; ++i) v[i] = -kInfF;  // Row 3.
+  std::vector<double> y = Values(logsumexp(Tensor::FromVector<float>(v, {4, kCols}), {1}));
+  EXPECT_EQ(y[0], kInf);
+  EXPECT_EQ(y[1], kInf);
+  EXPECT_TRUE(std::isnan(y[2]));
+  EXPECT_EQ(y[3], -kInf);
+}
+
 // One long row split across the threads, with masked (-inf) blocks, in
 // f32 and f64, and over a transposed input.
 TEST(ReductionKernelsTest, LogsumexpLongRow) {

@@ -1,8 +1,9 @@
 // Vectorised float math for the CPU kernels (8 floats per AVX2 register),
-// private to aot/backends/cpu: exp (Cephes' expf, within 1 ulp), exp of a
-// two-float argument, a rational erf, and gelu's normal CDF. Branch-free,
-// so that callers can inline them into their loops; the scalar forms that
-// handle tails live beside the callers (reduce_utils.h: ExpF).
+// private to aot/backends/cpu: exp (a degree-6 minimax polynomial, within
+// 1.1 ulp), exp of a two-float argument, a rational erf, and gelu's normal
+// CDF. Branch-free, so that callers can inline them into their loops; the
+// scalar forms that handle tails live beside the callers (reduce_utils.h:
+// ExpF).
 #ifndef AOT_BACKENDS_CPU_VEC_MATH_H_
 #define AOT_BACKENDS_CPU_VEC_MATH_H_
 
@@ -39,8 +40,67 @@ inline __m256 ExpHiLoF8(__m256 hi, __m256 lo) {
   return _mm256_blendv_ps(res, hi, _mm256_cmp_ps(hi, hi, _CMP_UNORD_Q));
 }
 
-// exp(x): the algorithm of ExpF (reduce_utils.h), 8 lanes at a time.
-inline __m256 ExpF8(__m256 x) { return ExpHiLoF8(x, _mm256_setzero_ps()); }
+// Note [Fast expf]
+// ExpF8 (and its scalar twin ExpF in reduce_utils.h) is the exp of the
+// softmax family and logsumexp, which it bounds: they read each element
+// once, so the exp is nearly all of their arithmetic. It spends 14 vector
+// operations per 8 floats, 13 without the upper clamp (ExpBoundedF8), where
+// ExpHiLoF8 above spends 21:
+//   - the clamps keep NaN, which max/min return when it is their second
+//     operand, so no compare-and-blend restores it;
+//   - n = round(x / ln 2) comes from adding 1.5 * 2^23 + 126 in the same
+//     FMA that multiplies by 1 / ln 2: the float's low mantissa bits are then
+//     n + 126, and shifting them into the exponent field gives the scale
+//     2^(n - 1) directly (no round, convert or add);
+//   - r = x - n ln 2 in two FMAs (Cody and Waite's split of ln 2, whose high
+//     part times n is exact);
+//   - exp(r) on |r| <= ln(2) / 2 is a degree-6 minimax polynomial (Remez for
+//     relative error, 1.9e-9; c0 and c1 round to 1 in float), with every
+//     coefficient doubled (exactly) to go with the 2^(n - 1) scale, which
+//     stays a normal float for n = 128.
+// Within 1.06 ulp of the correctly rounded exp for results of at least
+// 2^-125.5 (every float checked when it was written; vec_math_test checks
+// every 23rd and the edges of the reduction); smaller results (x < -86.98999)
+// flush to 0, an absolute error below 1.7e-38, nothing next to the other
+// terms of a softmax; x > ln(FLT_MAX) gives inf, -inf gives 0 and NaN stays
+// NaN. A degree-5 polynomial would save one FMA (about 5% of a softmax) for
+// about 2 ulp; Cephes' degree-7 one costs one more.
+inline constexpr float kExpLo = -87.6f;  // n = -126: scale 0, so the result is 0.
+inline constexpr float kExpHi = 88.8f;   // n = 128: the result overflows to inf.
+inline constexpr float kExpLog2e = 1.44269504088896341f;
+inline constexpr float kExpShifter = 12582912.0f + 126.0f;  // 1.5 * 2^23 + 126.
+inline constexpr float kExpLn2Hi = 0.693359375f;            // 9 significant bits.
+inline constexpr float kExpLn2Lo = -2.12194440e-4f;
+// 2 * (c0 .. c6); c0 and c1 are 1 once rounded to float.
+inline constexpr float kExpC2 = 2 * 4.9999991985e-01f;
+inline constexpr float kExpC3 = 2 * 1.6666418208e-01f;
+inline constexpr float kExpC4 = 2 * 4.1668238062e-02f;
+inline constexpr float kExpC5 = 2 * 8.3749809903e-03f;
+inline constexpr float kExpC6 = 2 * 1.3836637280e-03f;
+
+// exp(x) for x < 89.7 (n <= 129) or NaN, 8 lanes at a time: ExpF8 without
+// its upper clamp, for arguments that cannot overflow, such as x - max(x)
+// in softmax and logsumexp (one vector operation less). The same bits as
+// ExpF8 for x <= 88.8.
+inline __m256 ExpBoundedF8(__m256 x) {
+  const __m256 xc = _mm256_max_ps(_mm256_set1_ps(kExpLo), x);
+  const __m256 t = _mm256_fmadd_ps(xc, _mm256_set1_ps(kExpLog2e), _mm256_set1_ps(kExpShifter));
+  const __m256 nf = _mm256_sub_ps(t, _mm256_set1_ps(kExpShifter));
+  __m256 r = _mm256_fnmadd_ps(nf, _mm256_set1_ps(kExpLn2Hi), xc);
+  r = _mm256_fnmadd_ps(nf, _mm256_set1_ps(kExpLn2Lo), r);
+  __m256 y = _mm256_fmadd_ps(_mm256_set1_ps(kExpC6), r, _mm256_set1_ps(kExpC5));
+  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(kExpC4));
+  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(kExpC3));
+  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(kExpC2));
+  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(2.0f));
+  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(2.0f));
+  const __m256 scale = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(t), 23));
+  return _mm256_mul_ps(y, scale);
+}
+
+// exp(x), 8 lanes at a time; see Note [Fast expf]. The same operations as
+// ExpF (reduce_utils.h), so both give the same bits.
+inline __m256 ExpF8(__m256 x) { return ExpBoundedF8(_mm256_min_ps(_mm256_set1_ps(kExpHi), x)); }
 
 // erf(x) as Eigen's and XLA's rational approximation (odd degree 13 over
 // even degree 8 on x clamped to [-4, 4]): within ~5.5 ulp of erf, branch-free

@@ -1,0 +1,173 @@
+// Accuracy of the kernels' float exp (ExpF8 and its scalar twin ExpF; see
+// Note [Fast expf] in vec_math.h) against std::exp in double.
+#include <immintrin.h>
+
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "aot/backends/cpu/reduce_utils.h"
+#include "aot/backends/cpu/vec_math.h"
+#include "gtest/gtest.h"
+
+namespace aot::cpu {
+namespace {
+
+constexpr float kInf = std::numeric_limits<float>::infinity();
+
+// Results below 2^-125.5 flush to 0 (n = round(x / ln 2) = -126); the
+// margin covers the float rounding of x / ln 2 at the boundary.
+const double kFlush = std::ldexp(1.0, -125) / std::sqrt(2.0) * 1.0001;
+
+std::vector<float> ExpF8Of(const std::vector<float>& x) {
+  std::vector<float> y(x.size());
+  size_t i = 0;
+  for (; i + 8 <= x.size(); i += 8) _mm256_storeu_ps(y.data() + i, ExpF8(_mm256_loadu_ps(x.data() + i)));
+  float in[8] = {}, out[8];
+  for (size_t j = i; j < x.size(); ++j) in[j - i] = x[j];
+  _mm256_storeu_ps(out, ExpF8(_mm256_loadu_ps(in)));
+  for (size_t j = i; j < x.size(); ++j) y[j] = out[j - i];
+  return y;
+}
+
+// |got - want| in ulps of the float nearest to want (> 0).
+double UlpError(float got, double want) {
+  const float w = static_cast<float>(want);
+  const double ulp = static_cast<double>(std::nextafter(w, kInf)) - w;
+  return std::abs(static_cast<double>(got) - want) / ulp;
+}
+
+// Every `stride`-th float from `from` towards `to` (same sign), both ends
+// included.
+std::vector<float> Sweep(float from, float to, uint32_t stride) {
+  const uint32_t a = std::bit_cast<uint32_t>(from), b = std::bit_cast<uint32_t>(to);
+  std::vector<float> x;
+  for (uint64_t u = a; u < b; u += stride) x.push_back(std::bit_cast<float>(static_cast<uint32_t>(u)));
+  x.push_back(to);
+  return x;
+}
+
+struct Errors {
+  double max_ulp = 0;        // Over results of at least kFlush.
+  float worst = 0;           // The x of max_ulp.
+  double max_flushed = 0;    // Absolute error below kFlush.
+  int64_t checked = 0;
+};
+
+Errors Measure(const std::vector<float>& x, const std::vector<float>& y) {
+  Errors e;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double want = std::exp(static_cast<double>(x[i]));
+    if (std::isinf(static_cast<float>(want))) {
+      EXPECT_EQ(y[i], kInf) << "exp(" << x[i] << ")";
+      continue;
+    }
+    if (want < kFlush) {
+      e.max_flushed = std::max(e.max_flushed, std::abs(y[i] - want));
+      continue;
+    }
+    const double u = UlpError(y[i], want);
+    if (u > e.max_ulp) {
+      e.max_ulp = u;
+      e.worst = x[i];
+    }
+    ++e.checked;
+  }
+  return e;
+}
+
+// Every 23rd float in [-110, 90]: about 10^8 arguments, from results that
+// flush to 0 (and would be denormal) through inf.
+TEST(VecMathTest, ExpF8IsWithin1Point1UlpOverTheFloatRange) {
+  for (const auto& [from, to] : {std::pair{0.0f, 90.0f}, std::pair{-0.0f, -110.0f}}) {
+    const std::vector<float> x = Sweep(from, to, 23);
+    const Errors e = Measure(x, ExpF8Of(x));
+    EXPECT_LE(e.max_ulp, 1.1) << "worst at x = " << e.worst;
+    EXPECT_LE(e.max_flushed, kFlush) << "results below 2^-125.5 must be 0 or accurate";
+    EXPECT_GT(e.checked, 40'000'000);
+  }
+}
+
+// Every float where r = x - n ln 2 is largest (|r| near ln(2) / 2), and the
+// boundaries of the clamps.
+TEST(VecMathTest, ExpF8IsWithin1Point1UlpNearRangeReductionEdges) {
+  std::vector<float> x;
+  for (int n = -125; n <= 127; ++n) {
+    const float mid = static_cast<float>((n + 0.5) * std::log(2.0));
+    for (float v = mid, k = 0; k < 2000; ++k, v = std::nextafter(v, -kInf)) x.push_back(v);
+    for (float v = mid, k = 0; k < 2000; ++k, v = std::nextafter(v, kInf)) x.push_back(v);
+  }
+  for (float v : {kExpLo, kExpHi, -86.98f, -86.99f, -87.33f, -87.34f, 88.72f, 88.7228f, 88.73f}) {
+    for (float w = v, k = 0; k < 1000; ++k, w = std::nextafter(w, kInf)) x.push_back(w);
+  }
+  const Errors e = Measure(x, ExpF8Of(x));
+  EXPECT_LE(e.max_ulp, 1.1) << "worst at x = " << e.worst;
+  EXPECT_LE(e.max_flushed, kFlush);
+}
+
+TEST(VecMathTest, ExpF8SpecialValues) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float denorm = std::numeric_limits<float>::denorm_min();
+  const std::vector<float> x = {-kInf, kInf, nan, -nan, 0.0f, -0.0f, denorm, -denorm, 1.0f,
+                                -1e30f, 1e30f, -103.0f, -88.0f, 88.0f, 88.73f, 1.0f};
+  const std::vector<float> y = ExpF8Of(x);
+  EXPECT_EQ(y[0], 0.0f);
+  EXPECT_EQ(y[1], kInf);
+  EXPECT_TRUE(std::isnan(y[2]));
+  EXPECT_TRUE(std::isnan(y[3]));
+  EXPECT_EQ(y[4], 1.0f);
+  EXPECT_EQ(y[5], 1.0f);
+  EXPECT_EQ(y[6], 1.0f);
+  EXPECT_EQ(y[7], 1.0f);
+  EXPECT_LE(UlpError(y[8], std::exp(1.0)), 1.1);
+  EXPECT_EQ(y[9], 0.0f);
+  EXPECT_EQ(y[10], kInf);
+  EXPECT_EQ(y[11], 0.0f);  // exp(-103) = 1.4e-45 would be the smallest denormal.
+  EXPECT_EQ(y[12], 0.0f);  // exp(-88) = 6.1e-39 would be a denormal.
+  EXPECT_LE(UlpError(y[13], std::exp(88.0)), 1.1);
+  EXPECT_EQ(y[14], kInf);
+}
+
+// ExpBoundedF8 (no upper clamp) gives ExpF8's bits up to 88.8 and still
+// overflows to inf up to its bound.
+TEST(VecMathTest, ExpBoundedF8MatchesExpF8BelowItsBound) {
+  std::vector<float> x = Sweep(0.0f, 89.7f, 997);
+  const std::vector<float> neg = Sweep(-0.0f, -120.0f, 997);
+  x.insert(x.end(), neg.begin(), neg.end());
+  x.insert(x.end(), {-kInf, std::numeric_limits<float>::quiet_NaN(), 88.8f, 89.0f, 89.7f});
+  while (x.size() % 8 != 0) x.push_back(0.0f);
+  for (size_t i = 0; i < x.size(); i += 8) {
+    float bounded[8], full[8];
+    _mm256_storeu_ps(bounded, ExpBoundedF8(_mm256_loadu_ps(x.data() + i)));
+    _mm256_storeu_ps(full, ExpF8(_mm256_loadu_ps(x.data() + i)));
+    for (int j = 0; j < 8; ++j) {
+      if (std::isnan(full[j])) {
+        EXPECT_TRUE(std::isnan(bounded[j])) << "x = " << x[i + j];
+      } else {
+        EXPECT_EQ(std::bit_cast<uint32_t>(bounded[j]), std::bit_cast<uint32_t>(full[j])) << "x = " << x[i + j];
+      }
+    }
+  }
+}
+
+// ExpF (the scalar tails) gives the same bits as ExpF8, NaN included.
+TEST(VecMathTest, ExpFMatchesExpF8Bitwise) {
+  std::vector<float> x = Sweep(0.0f, 100.0f, 997);
+  const std::vector<float> neg = Sweep(-0.0f, -120.0f, 997);
+  x.insert(x.end(), neg.begin(), neg.end());
+  x.insert(x.end(), {-kInf, kInf, std::numeric_limits<float>::quiet_NaN()});
+  const std::vector<float> y = ExpF8Of(x);
+  for (size_t i = 0; i < x.size(); ++i) {
+    const float s = ExpF(x[i]);
+    if (std::isnan(y[i])) {
+      EXPECT_TRUE(std::isnan(s)) << "x = " << x[i];
+    } else {
+      EXPECT_EQ(std::bit_cast<uint32_t>(s), std::bit_cast<uint32_t>(y[i])) << "x = " << x[i];
+    }
+  }
+}
+
+}  // namespace
+}  // namespace aot::cpu
