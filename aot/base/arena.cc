@@ -1,61 +1,14 @@
 #include "aot/base/arena.h"
 
-#include <cstdint>
-#include <cstdlib>
 #include <mutex>
-#include <new>
-
-#if defined(__linux__)
-#include <sys/mman.h>
-#include <unistd.h>
-#endif
 
 namespace aot {
 namespace {
 
-// Chunks from kHugeChunk up are mapped aligned to it and advised as huge
-// pages; smaller ones come from malloc.
-constexpr size_t kHugeChunk = size_t{2} << 20;
-
-// Returns a new chunk of `size` bytes (max_align_t aligned). Throws
-// std::bad_alloc when out of memory, as operator new does.
-char* NewChunk(size_t size) {
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  if (size >= kHugeChunk) {
-    // Map size + kHugeChunk and unmap the ends, keeping an aligned middle.
-    const size_t span = size + kHugeChunk;
-    void* m = mmap(nullptr, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED) throw std::bad_alloc();
-    const uintptr_t base = reinterpret_cast<uintptr_t>(m);
-    const uintptr_t aligned = (base + kHugeChunk - 1) & ~(uintptr_t{kHugeChunk} - 1);
-    if (aligned > base) munmap(m, aligned - base);
-    const uintptr_t end = base + span;
-    const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
-    const uintptr_t used_end = (aligned + size + page - 1) & ~(page - 1);
-    if (end > used_end) munmap(reinterpret_cast<void*>(used_end), end - used_end);
-    madvise(reinterpret_cast<void*>(aligned), size, MADV_HUGEPAGE);  // Advice only: failure is fine.
-    return reinterpret_cast<char*>(aligned);
-  }
-#endif
-  void* p = std::malloc(size);
-  if (p == nullptr) throw std::bad_alloc();
-  return static_cast<char*>(p);
-}
-
-void FreeChunk(char* p, size_t size) {
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  if (size >= kHugeChunk) {
-    munmap(p, size);
-    return;
-  }
-#endif
-  std::free(p);
-}
-
 // Freed chunks of the standard sizes, by size class (4 KiB << class).
 class ChunkPool {
  public:
-  static constexpr int kClasses = 10;  // 4 KiB .. 2 MiB
+  static constexpr int kClasses = 7;  // 4 KiB .. 256 KiB
   static constexpr size_t kMaxPooledBytes = size_t{64} << 20;
 
   static ChunkPool& Get() {
@@ -86,7 +39,7 @@ class ChunkPool {
         return;
       }
     }
-    FreeChunk(p, size);
+    delete[] p;
   }
 
  private:
@@ -114,12 +67,12 @@ void* Arena::AllocateSlow(size_t bytes) {
   if (next_chunk_ < kMaxChunk) next_chunk_ *= 2;
   if (bytes > size / 4) {
     // A large request gets a chunk of its own; the current chunk stays.
-    chunks_.push_back({NewChunk(bytes), bytes});
+    chunks_.push_back({new char[bytes], bytes});
     bytes_reserved_ += bytes;
     return chunks_.back().data;
   }
   char* data = ChunkPool::Get().Take(size);
-  if (data == nullptr) data = NewChunk(size);
+  if (data == nullptr) data = new char[size];
   chunks_.push_back({data, size});
   bytes_reserved_ += size;
   ptr_ = data + bytes;

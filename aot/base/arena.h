@@ -11,14 +11,10 @@
 // The arena never runs destructors and never reuses memory: a destroyed
 // object's bytes stay reserved until the arena goes away. Not thread-safe.
 //
-// Chunks of the standard sizes (4 KiB doubling to 2 MiB) go back to a
+// Chunks of the standard sizes (4 KiB doubling to 256 KiB) go back to a
 // process-wide pool when the arena goes away (up to 64 MiB in all), so that
 // building and dropping graphs over and over does not hand the same memory
-// back to the operating system and fault it in again each time. Chunks of
-// 2 MiB and more are mapped 2 MiB-aligned and, on Linux, advised as
-// transparent huge pages: a big graph's memory then faults in 2 MiB at a
-// time rather than 4 KiB (a fault costs microseconds; in the VMs here 11 us,
-// so 4 KiB pages made faulting in a fresh 100 MB graph cost ~0.3 s).
+// back to the operating system and fault it in again each time.
 #ifndef AOT_BASE_ARENA_H_
 #define AOT_BASE_ARENA_H_
 
@@ -63,7 +59,7 @@ class Arena {
 
  private:
   static constexpr size_t kMinChunk = 4096;
-  static constexpr size_t kMaxChunk = size_t{2} << 20;
+  static constexpr size_t kMaxChunk = 256 * 1024;
 
   struct Chunk {
     char* data;

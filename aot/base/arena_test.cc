@@ -40,22 +40,6 @@ TEST(ArenaTest, LargeRequestsGetTheirOwnChunk) {
   EXPECT_GE(arena.bytes_reserved(), size_t{1} << 20);
 }
 
-TEST(ArenaTest, HugeChunksAreAlignedForHugePages) {
-  Arena arena;
-  const size_t size = size_t{3} << 20;
-  char* big = static_cast<char*>(arena.Allocate(size, 16));
-  for (size_t i = 0; i < size; i += 4096) big[i] = static_cast<char>(i >> 12);
-  big[size - 1] = 7;
-  EXPECT_EQ(big[size - 1], 7);
-  EXPECT_EQ(big[4096 * 5], 5);
-#if defined(__linux__)
-  EXPECT_EQ(reinterpret_cast<uintptr_t>(big) % (size_t{2} << 20), 0u);
-#endif
-  // Filling 2 MiB chunks: the small allocations keep coming.
-  for (int i = 0; i < 5000; ++i) static_cast<char*>(arena.Allocate(1000, 8))[999] = 1;
-  EXPECT_GE(arena.bytes_reserved(), size + 5000 * 1000);
-}
-
 TEST(ArenaTest, NewConstructsInPlace) {
   Arena arena;
   std::string* s = arena.New<std::string>(100, 'x');
