@@ -1,7 +1,7 @@
 // Device-side helpers shared by the .cu files of the CUDA backend: element
 // types and their compute types, conversions that match the CPU backend,
-// dtype dispatch, launch geometry and warp reductions. Included only by
-// nvcc-compiled files.
+// dtype dispatch, launch geometry, warp reductions and Welford moments.
+// Included only by nvcc-compiled files.
 #ifndef AOT_BACKENDS_CUDA_DEVICE_COMMON_CUH_
 #define AOT_BACKENDS_CUDA_DEVICE_COMMON_CUH_
 
@@ -206,6 +206,32 @@ __device__ __forceinline__ A BlockReduce(A a, const Op& op, A* scratch) {
   }
   return a;
 }
+
+// Count, mean and sum of squared deviations of some values (Welford),
+// merged as Chan et al.: the statistics of batch_norm and layer_norm.
+template <typename C>
+struct Moments {
+  C n;
+  C mean;
+  C m2;
+};
+
+template <typename C>
+__device__ __forceinline__ Moments<C> MergeMoments(Moments<C> a, Moments<C> b) {
+  if (a.n == C(0)) return b;
+  if (b.n == C(0)) return a;
+  const C n = a.n + b.n;
+  const C d = b.mean - a.mean;
+  const C fb = b.n / n;
+  return {n, a.mean + d * fb, a.m2 + b.m2 + d * d * a.n * fb};
+}
+
+// MergeMoments as a reduction op (WarpReduce, BlockReduce).
+template <typename C>
+struct MomentsOp {
+  __device__ Moments<C> Init() const { return {C(0), C(0), C(0)}; }
+  __device__ Moments<C> Combine(Moments<C> a, Moments<C> b) const { return MergeMoments(a, b); }
+};
 
 // Philox4x32-10 exactly as aot/tensor/philox.h.
 __device__ __forceinline__ uint4 Philox4x32(uint64_t seed, uint64_t counter) {

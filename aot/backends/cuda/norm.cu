@@ -67,26 +67,6 @@ struct PairSumOp {
   __device__ Pair<C> Combine(Pair<C> x, Pair<C> y) const { return {x.a + y.a, x.b + y.b}; }
 };
 
-template <typename C>
-struct Moments {
-  C n;
-  C mean;
-  C m2;
-};
-
-template <typename C>
-struct MomentsOp {
-  __device__ Moments<C> Init() const { return {C(0), C(0), C(0)}; }
-  __device__ Moments<C> Combine(Moments<C> a, Moments<C> b) const {
-    if (a.n == C(0)) return b;
-    if (b.n == C(0)) return a;
-    const C n = a.n + b.n;
-    const C d = b.mean - a.mean;
-    const C fb = b.n / n;
-    return {n, a.mean + d * fb, a.m2 + b.m2 + d * d * a.n * fb};
-  }
-};
-
 // Combines `v` across the threads that share a row (a warp, or the block)
 // and returns the result to all of them.
 template <bool kWarp, typename A, typename Op>

@@ -505,27 +505,6 @@ struct BnFusedArgs {
   double eps = 0, momentum = 0;
 };
 
-template <typename C>
-struct Moments {
-  C n, mean, m2;
-};
-
-template <typename C>
-__device__ __forceinline__ Moments<C> MergeMoments(Moments<C> a, Moments<C> b) {
-  if (a.n == C(0)) return b;
-  if (b.n == C(0)) return a;
-  const C n = a.n + b.n;
-  const C d = b.mean - a.mean;
-  const C fb = b.n / n;
-  return {n, a.mean + d * fb, a.m2 + b.m2 + d * d * a.n * fb};
-}
-
-template <typename C>
-struct MomentsOp {
-  __device__ Moments<C> Init() const { return {C(0), C(0), C(0)}; }
-  __device__ Moments<C> Combine(Moments<C> a, Moments<C> b) const { return MergeMoments(a, b); }
-};
-
 // The V values' own moments (two passes over registers).
 template <typename T, int V>
 __device__ __forceinline__ Moments<Compute<T>> VecMoments(const VecOf<T, V>& v) {
