@@ -377,9 +377,11 @@ absl::StatusOr<Node*> Graph::CreateUncheckedResolved(OpKind kind, absl::Span<Val
                                                    result_metas.size(), " results"));
   }
   absl::InlinedVector<size_t, 1> hashes;
-  for (const std::string& n : result_names) {
+  for (size_t i = 0; i < result_names.size(); ++i) {
+    const std::string& n = result_names[i];
     hashes.push_back(NameHash(n));
-    if (NameTaken(n, hashes.back())) {
+    if (NameTaken(n, hashes.back()) ||
+        std::find(result_names.begin(), result_names.begin() + i, n) != result_names.begin() + i) {
       return absl::InvalidArgumentError(absl::StrCat(op.name(), ": value name '", n, "' is already defined"));
     }
   }

@@ -358,7 +358,9 @@ class Graph {
   struct NamedValueEq {
     using is_transparent = void;
     bool operator()(const NamedValue& a, const NamedValue& b) const { return a.value == b.value; }
-    bool operator()(const NamedValue& a, const NameKey& k) const { return a.hash == k.hash && a.value->name() == k.name; }
+    bool operator()(const NamedValue& a, const NameKey& k) const {
+      return a.hash == k.hash && a.value->name() == k.name;
+    }
     bool operator()(const NameKey& k, const NamedValue& a) const { return (*this)(a, k); }
   };
   absl::flat_hash_set<NamedValue, NamedValueHash, NamedValueEq> values_by_name_;

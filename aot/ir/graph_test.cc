@@ -144,6 +144,42 @@ TEST(GraphTest, NamesAreSanitizedAndUnique) {
   EXPECT_EQ(g.AddInput("x_1", F32({1}))->name(), "x_1_1");
 }
 
+TEST(GraphTest, NameIndexFindsRefusesAndReleasesNames) {
+  Graph g;
+  Value* x = g.AddInput("x", F32({4}));
+  // Enough values to grow the index several times.
+  std::vector<Value*> values;
+  Value* v = x;
+  for (int i = 0; i < 300; ++i) {
+    v = MustCreate(g, OpKind::kCos, {v})->result();
+    values.push_back(v);
+  }
+  EXPECT_EQ(g.FindValue("x"), x);
+  for (Value* w : values) EXPECT_EQ(g.FindValue(w->name()), w) << w->name();
+  EXPECT_EQ(g.FindValue("cos_300"), nullptr);
+  // A name taken, or given twice in one call, is refused.
+  const TensorMeta m = F32({4});
+  absl::StatusOr<Node*> taken =
+      g.CreateUncheckedResolved(OpKind::kCos, {x}, {1}, {}, {m}, {std::string("cos_7")});
+  EXPECT_EQ(taken.status().code(), absl::StatusCode::kInvalidArgument);
+  const TensorMeta half = F32({2});
+  absl::StatusOr<Node*> twice =
+      g.CreateUncheckedResolved(OpKind::kSplit, {x}, {1}, {AttrValue(int64_t{2}), AttrValue(int64_t{0})},
+                                {half, half}, {std::string("piece"), std::string("piece")});
+  EXPECT_EQ(twice.status().code(), absl::StatusCode::kInvalidArgument) << twice.status();
+  EXPECT_NE(twice.status().message().find("'piece' is already defined"), absl::string_view::npos);
+  EXPECT_EQ(g.FindValue("piece"), nullptr);
+  // Erasing the last node frees its name.
+  Node* last = values.back()->producer();
+  const std::string name = values.back()->name();
+  ASSERT_TRUE(g.EraseNode(last).ok());
+  EXPECT_EQ(g.FindValue(name), nullptr);
+  absl::StatusOr<Node*> again = g.Create(OpKind::kSin, {x}, {}, {.name = name});
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ((*again)->result()->name(), name);
+  EXPECT_EQ(g.FindValue(name), (*again)->result());
+}
+
 TEST(GraphTest, SortTopologicallyRestoresDefinitionOrder) {
   Graph g;
   Value* x = g.AddInput("x", F32({4}));

@@ -27,7 +27,8 @@ absl::StatusOr<std::vector<bool>> SolveCut(const JointAnalysis& a, const CutCapa
     in_node[unit] = n;
     n += 2;  // in(u) = n, f(u) = n + 1.
     for (int v = a.value_begin(unit); v < a.value_begin(unit + 1); ++v) out_node[v] = n++;
-    max_edges += 2 * (a.value_begin(unit + 1) - a.value_begin(unit)) + 5 + 2 * static_cast<int>(a.operands(unit).size());
+    const int num_values = a.value_begin(unit + 1) - a.value_begin(unit);
+    max_edges += 2 * num_values + 5 + 2 * static_cast<int>(a.operands(unit).size());
   }
   // Tie-breaking: scale by K, add 2 per recomputed unit and 1 per kUnclaimed
   // unit in the forward.
