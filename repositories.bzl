@@ -205,7 +205,7 @@ def aot_deps():
     _maybe(
         system_library,
         "openblas",
-        package = "libopenblas-dev",
+        package = "libopenblas-pthread-dev",
         files = {
             "include/cblas.h": "/usr/include/x86_64-linux-gnu/openblas-pthread/cblas.h",
             "include/openblas_config.h": "/usr/include/x86_64-linux-gnu/openblas-pthread/openblas_config.h",

@@ -12,6 +12,8 @@ PACKAGES=(
   libprotobuf-dev protobuf-compiler zlib1g-dev
   dataset-fashion-mnist
   libopenblas-dev        # CPU BLAS
+  libopenblas-pthread-dev # its pthread build's headers (@openblas); apt may
+                          # satisfy libopenblas-dev with the OpenMP build alone
   libopenblas-openmp-dev # its OpenMP build: float64 matmul (docs/design/cpu_backend.md)
   libsleef-dev           # SLEEF: vectorized exp/log/sin/... for elementwise kernels
   libdnnl-dev            # oneDNN 2.6: float32 matmul and convolution (docs/design/cpu_backend.md)
