@@ -7,10 +7,14 @@ barrier for a thread that another process has descheduled. This driver waits
 until the CPUs have been idle for a second, runs one case in a fresh process,
 and keeps the sample only if other processes used under 0.15 cores meanwhile
 (total CPU time from /proc/stat minus the child's own). It cycles through the
-cases `rounds` times and prints the median of the GFLOP/s counter per case.
+cases `rounds` times and prints the median of one reported value per case:
+the GFLOP/s counter unless --value names another field of Google
+Benchmark's JSON (bytes_per_second, real_time, any counter).
 
     bench/run_when_idle.py bazel-bin/bench/cpu_library_benchmark 5 out.json \\
         $(bazel-bin/bench/cpu_library_benchmark --benchmark_list_tests)
+    bench/run_when_idle.py --value=real_time bazel-out/k8-opt/bin/bench/compile_latency \\
+        5 out.json BM_CompileLatency_Aot/1000
 
 docs/design/cpu_backend.md reports numbers taken this way.
 """
@@ -44,8 +48,8 @@ def wait_idle(max_cores=0.1, window=1.0, timeout=600):
     return False
 
 
-def run_one(binary, name, min_time):
-    """Returns (GFLOP/s, cores used by other processes, label)."""
+def run_one(binary, name, min_time, value='GFLOP/s'):
+    """Returns (the value, cores used by other processes, label)."""
     b0, _ = cpu_busy()
     t0 = time.time()
     p = subprocess.Popen([binary, '--benchmark_filter=^%s$' % name, '--benchmark_min_time=%s' % min_time,
@@ -56,12 +60,20 @@ def run_one(binary, name, min_time):
     b1, _ = cpu_busy()
     other = ((b1 - b0) / HZ - (usage.ru_utime + usage.ru_stime)) / wall
     result = json.loads(out)['benchmarks'][0]
-    return result.get('GFLOP/s'), other, result.get('label', '')
+    if value not in result:
+        sys.exit('%s reports no %r (it has: %s)' % (name, value, ', '.join(sorted(result))))
+    return result[value], other, result.get('label', '')
 
 
 def main():
-    binary, rounds, out_path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    names = sys.argv[4:]
+    args = sys.argv[1:]
+    value = 'GFLOP/s'
+    if args and args[0].startswith('--value='):
+        value = args.pop(0)[len('--value='):]
+    if len(args) < 4:
+        sys.exit('usage: run_when_idle.py [--value=FIELD] BINARY ROUNDS OUT_JSON CASE...')
+    binary, rounds, out_path = args[0], int(args[1]), args[2]
+    names = args[3:]
     samples = {n: [] for n in names}
     rejected = {n: 0 for n in names}
     labels = {}
@@ -70,10 +82,10 @@ def main():
             for _ in range(6):
                 if not wait_idle():
                     continue
-                gflops, other, label = run_one(binary, n, 0.3)
+                sample, other, label = run_one(binary, n, 0.3, value)
                 labels[n] = label
                 if other < MAX_OTHER_CORES:
-                    samples[n].append(gflops)
+                    samples[n].append(sample)
                     break
                 rejected[n] += 1
         with open(out_path, 'w') as f:
@@ -81,7 +93,7 @@ def main():
     for n in names:
         s = samples[n]
         median = statistics.median(s) if s else float('nan')
-        print('%-75s median %7.1f GFLOP/s  n=%d rejected=%d %s' % (n, median, len(s), rejected[n], labels.get(n, '')))
+        print('%-75s median %10.4g %s  n=%d rejected=%d %s' % (n, median, value, len(s), rejected[n], labels.get(n, '')))
 
 
 if __name__ == '__main__':
