@@ -30,6 +30,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "aot/backends/cpu/cpu_utils.h"
+#include "aot/backends/cpu/exp_avx512.h"
 #include "aot/backends/cpu/reduce_utils.h"
 #include "aot/backends/cpu/strided.h"
 #include "aot/base/status_macros.h"
@@ -167,6 +168,10 @@ template <typename C>
 void ExpScale(const C* x, C m, C scale, C* y, int64_t n) {
   int64_t j = 0;
   if constexpr (std::is_same_v<C, float>) {
+    if (HasAvx512F()) {
+      ExpScaleAvx512(x, m, scale, y, n);
+      return;
+    }
     const __m256 mv = _mm256_set1_ps(m), sv = _mm256_set1_ps(scale);
     for (; j + 8 <= n; j += 8) {
       _mm256_storeu_ps(y + j, _mm256_mul_ps(ExpBoundedF8(_mm256_sub_ps(_mm256_loadu_ps(x + j), mv)), sv));

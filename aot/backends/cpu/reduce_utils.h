@@ -38,6 +38,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "aot/backends/cpu/cpu_utils.h"
+#include "aot/backends/cpu/exp_avx512.h"
 #include "aot/backends/cpu/vec_math.h"
 #include "aot/tensor/scalar_types.h"
 #include "aot/tensor/tensor.h"
@@ -242,11 +243,66 @@ inline void PrefetchAt(const float* p, int64_t ahead) {
   _mm_prefetch(reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(p) + ahead * sizeof(float)), _MM_HINT_T0);
 }
 
+// ExpShiftSum's AVX2 loop for float (see below), also its reference in
+// vec_math_test.
+inline double ExpShiftSumAvx2(const float* x, float shift, float* y, int64_t n) {
+  auto run = [&]<bool kStore>() {
+    const __m256 sh = _mm256_set1_ps(shift);
+    const int64_t ahead = std::min(n, kExpPrefetch);
+    double total = 0;
+    for (int64_t b = 0; b < n; b += kSumBlock) {
+      const int64_t len = std::min(kSumBlock, n - b);
+      const float* in = x + b;
+      float* out = kStore ? y + b : nullptr;
+      __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+      int64_t i = 0;
+      for (; i + 32 <= len; i += 32) {
+        // 32 floats are two cache lines.
+        PrefetchAt(in + i, ahead);
+        PrefetchAt(in + i + 16, ahead);
+        const __m256 e0 = ExpBoundedF8(_mm256_sub_ps(_mm256_loadu_ps(in + i), sh));
+        const __m256 e1 = ExpBoundedF8(_mm256_sub_ps(_mm256_loadu_ps(in + i + 8), sh));
+        const __m256 e2 = ExpBoundedF8(_mm256_sub_ps(_mm256_loadu_ps(in + i + 16), sh));
+        const __m256 e3 = ExpBoundedF8(_mm256_sub_ps(_mm256_loadu_ps(in + i + 24), sh));
+        if constexpr (kStore) {
+          _mm256_storeu_ps(out + i, e0);
+          _mm256_storeu_ps(out + i + 8, e1);
+          _mm256_storeu_ps(out + i + 16, e2);
+          _mm256_storeu_ps(out + i + 24, e3);
+        }
+        a0 = _mm256_add_ps(a0, e0);
+        a1 = _mm256_add_ps(a1, e1);
+        a2 = _mm256_add_ps(a2, e2);
+        a3 = _mm256_add_ps(a3, e3);
+      }
+      for (; i + 8 <= len; i += 8) {
+        const __m256 e = ExpBoundedF8(_mm256_sub_ps(_mm256_loadu_ps(in + i), sh));
+        if constexpr (kStore) _mm256_storeu_ps(out + i, e);
+        a0 = _mm256_add_ps(a0, e);
+      }
+      float tail = 0;
+      for (; i < len; ++i) {
+        const float e = ExpF(in[i] - shift);
+        if constexpr (kStore) out[i] = e;
+        tail += e;
+      }
+      const __m256 v = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
+      __m128 h = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+      h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+      h = _mm_add_ss(h, _mm_movehdup_ps(h));
+      total += static_cast<double>(_mm_cvtss_f32(h)) + tail;
+    }
+    return total;
+  };
+  return y != nullptr ? run.template operator()<true>() : run.template operator()<false>();
+}
+
 // Writes y[i] = exp(x[i] - shift) (y may be null: not stored) and returns
 // the sum of those values in double. Requires x[i] - shift <= 89 or NaN for
 // every i, as when shift is the max of x[0, n) (every caller's). float: one
-// fused AVX2 loop (ExpBoundedF8 into four float accumulators per block of
-// kSumBlock, blocks added in double).
+// fused loop (ExpBoundedF8 into four float accumulators per block of
+// kSumBlock, blocks added in double), on 16 lanes where the CPU has
+// AVX-512F (exp_avx512.h), else on 8 (ExpShiftSumAvx2).
 //
 // Note [Prefetching the next block]
 // The row kernels make two passes over each block that fits in L1 (the max,
@@ -261,55 +317,9 @@ inline void PrefetchAt(const float* p, int64_t ahead) {
 template <typename C>
 inline double ExpShiftSum(const C* x, C shift, C* y, int64_t n) {
   if constexpr (std::is_same_v<C, float>) {
-    auto run = [&]<bool kStore>() {
-      const __m256 sh = _mm256_set1_ps(shift);
-      const int64_t ahead = std::min(n, kExpPrefetch);
-      double total = 0;
-      for (int64_t b = 0; b < n; b += kSumBlock) {
-        const int64_t len = std::min(kSumBlock, n - b);
-        const float* in = x + b;
-        float* out = kStore ? y + b : nullptr;
-        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-        int64_t i = 0;
-        for (; i + 32 <= len; i += 32) {
-          // 32 floats are two cache lines.
-          PrefetchAt(in + i, ahead);
-          PrefetchAt(in + i + 16, ahead);
-          const __m256 e0 = ExpBoundedF8(_mm256_sub_ps(_mm256_loadu_ps(in + i), sh));
-          const __m256 e1 = ExpBoundedF8(_mm256_sub_ps(_mm256_loadu_ps(in + i + 8), sh));
-          const __m256 e2 = ExpBoundedF8(_mm256_sub_ps(_mm256_loadu_ps(in + i + 16), sh));
-          const __m256 e3 = ExpBoundedF8(_mm256_sub_ps(_mm256_loadu_ps(in + i + 24), sh));
-          if constexpr (kStore) {
-            _mm256_storeu_ps(out + i, e0);
-            _mm256_storeu_ps(out + i + 8, e1);
-            _mm256_storeu_ps(out + i + 16, e2);
-            _mm256_storeu_ps(out + i + 24, e3);
-          }
-          a0 = _mm256_add_ps(a0, e0);
-          a1 = _mm256_add_ps(a1, e1);
-          a2 = _mm256_add_ps(a2, e2);
-          a3 = _mm256_add_ps(a3, e3);
-        }
-        for (; i + 8 <= len; i += 8) {
-          const __m256 e = ExpBoundedF8(_mm256_sub_ps(_mm256_loadu_ps(in + i), sh));
-          if constexpr (kStore) _mm256_storeu_ps(out + i, e);
-          a0 = _mm256_add_ps(a0, e);
-        }
-        float tail = 0;
-        for (; i < len; ++i) {
-          const float e = ExpF(in[i] - shift);
-          if constexpr (kStore) out[i] = e;
-          tail += e;
-        }
-        const __m256 v = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
-        __m128 h = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-        h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-        h = _mm_add_ss(h, _mm_movehdup_ps(h));
-        total += static_cast<double>(_mm_cvtss_f32(h)) + tail;
-      }
-      return total;
-    };
-    return y != nullptr ? run.template operator()<true>() : run.template operator()<false>();
+    // Twice the lanes where the CPU has them (exp_avx512.h).
+    if (HasAvx512F()) return ExpShiftSumAvx512(x, shift, y, n, kSumBlock, kExpPrefetch);
+    return ExpShiftSumAvx2(x, shift, y, n);
   } else {
     double total = 0;
     for (int64_t i = 0; i < n; ++i) {

@@ -6,8 +6,10 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <vector>
 
+#include "aot/backends/cpu/exp_avx512.h"
 #include "aot/backends/cpu/reduce_utils.h"
 #include "aot/backends/cpu/vec_math.h"
 #include "gtest/gtest.h"
@@ -166,6 +168,48 @@ TEST(VecMathTest, ExpFMatchesExpF8Bitwise) {
     } else {
       EXPECT_EQ(std::bit_cast<uint32_t>(s), std::bit_cast<uint32_t>(y[i])) << "x = " << x[i];
     }
+  }
+}
+
+// The AVX-512F loops give the AVX2 loop's values bit for bit and its sums
+// up to their order, over lengths that leave every kind of tail, with and
+// without a store, with NaN and -inf elements.
+TEST(VecMathTest, Avx512LoopsMatchTheAvx2Loop) {
+  if (!HasAvx512F()) GTEST_SKIP() << "this CPU has no AVX-512F";
+  std::vector<float> x = Sweep(-0.0f, -30.0f, 5003);
+  x[17] = -kInf;
+  x[1000] = std::numeric_limits<float>::quiet_NaN();
+  for (int64_t n : {0, 1, 15, 16, 17, 63, 64, 65, 1023, 1024, 1025, 3000, 5003}) {
+    for (bool store : {false, true}) {
+      SCOPED_TRACE("n = " + std::to_string(n) + (store ? ", stored" : ""));
+      std::vector<float> y2(n + 1, 7.0f), y5(n + 1, 7.0f);
+      const double s2 = ExpShiftSumAvx2(x.data(), 0.5f, store ? y2.data() : nullptr, n);
+      const double s5 = ExpShiftSumAvx512(x.data(), 0.5f, store ? y5.data() : nullptr, n, kSumBlock, kExpPrefetch);
+      if (std::isnan(s2)) {
+        EXPECT_TRUE(std::isnan(s5));
+      } else {
+        EXPECT_NEAR(s5, s2, 1e-6 * std::abs(s2));
+      }
+      for (int64_t i = 0; i <= n; ++i) {
+        if (std::isnan(y2[i])) {
+          EXPECT_TRUE(std::isnan(y5[i])) << i;
+        } else {
+          EXPECT_EQ(std::bit_cast<uint32_t>(y5[i]), std::bit_cast<uint32_t>(y2[i])) << i;
+        }
+      }
+      EXPECT_EQ(y5[n], 7.0f) << "wrote past the end";
+    }
+    std::vector<float> z(n + 1, 7.0f);
+    ExpScaleAvx512(x.data(), 0.5f, 0.25f, z.data(), n);
+    for (int64_t i = 0; i < n; ++i) {
+      const float want = ExpF(x[i] - 0.5f) * 0.25f;
+      if (std::isnan(want)) {
+        EXPECT_TRUE(std::isnan(z[i])) << i;
+      } else {
+        EXPECT_EQ(std::bit_cast<uint32_t>(z[i]), std::bit_cast<uint32_t>(want)) << "n = " << n << ", i = " << i;
+      }
+    }
+    EXPECT_EQ(z[n], 7.0f) << "wrote past the end";
   }
 }
 
