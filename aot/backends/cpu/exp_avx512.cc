@@ -29,10 +29,6 @@ inline __m512 ExpBoundedF16(__m512 x) {
 // The mask of the first `n` (< 16) lanes.
 inline __mmask16 FirstLanes(int64_t n) { return static_cast<__mmask16>((1u << n) - 1); }
 
-inline void PrefetchAhead(const float* p, int64_t ahead) {
-  _mm_prefetch(reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(p) + ahead * sizeof(float)), _MM_HINT_T0);
-}
-
 template <bool kStore>
 double ExpShiftSumImpl(const float* x, float shift, float* y, int64_t n, int64_t block, int64_t ahead) {
   const __m512 sh = _mm512_set1_ps(shift);
@@ -46,7 +42,7 @@ double ExpShiftSumImpl(const float* x, float shift, float* y, int64_t n, int64_t
     int64_t i = 0;
     for (; i + 64 <= len; i += 64) {
       // 64 floats are four cache lines.
-      for (int k = 0; k < 64; k += 16) PrefetchAhead(in + i + k, ahead);
+      for (int k = 0; k < 64; k += 16) PrefetchAt(in + i + k, ahead);
       const __m512 e0 = ExpBoundedF16(_mm512_sub_ps(_mm512_loadu_ps(in + i), sh));
       const __m512 e1 = ExpBoundedF16(_mm512_sub_ps(_mm512_loadu_ps(in + i + 16), sh));
       const __m512 e2 = ExpBoundedF16(_mm512_sub_ps(_mm512_loadu_ps(in + i + 32), sh));

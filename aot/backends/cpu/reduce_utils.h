@@ -237,12 +237,6 @@ inline C MaxRow(const C* x, int64_t n) {
 // Elements that ExpShiftSum prefetches ahead (16 KiB of float).
 inline constexpr int64_t kExpPrefetch = 4096;
 
-// Prefetches the cache line of p[ahead] into L1. The address is computed as
-// an integer: it may lie past the end of the array.
-inline void PrefetchAt(const float* p, int64_t ahead) {
-  _mm_prefetch(reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(p) + ahead * sizeof(float)), _MM_HINT_T0);
-}
-
 // ExpShiftSum's AVX2 loop for float (see below), also its reference in
 // vec_math_test.
 inline double ExpShiftSumAvx2(const float* x, float shift, float* y, int64_t n) {

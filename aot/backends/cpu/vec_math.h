@@ -9,6 +9,8 @@
 
 #include <immintrin.h>
 
+#include <cstdint>
+
 namespace aot::cpu {
 
 // exp(hi + lo) for |lo| <= ~1e-6 * max(1, |hi|) (lo may be 0): Cephes' expf
@@ -38,6 +40,12 @@ inline __m256 ExpHiLoF8(__m256 hi, __m256 lo) {
   const __m256 scale = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n, _mm256_set1_epi32(126)), 23));
   const __m256 res = _mm256_mul_ps(y, scale);
   return _mm256_blendv_ps(res, hi, _mm256_cmp_ps(hi, hi, _CMP_UNORD_Q));
+}
+
+// Prefetches the cache line of p[ahead] into L1. The address is computed as
+// an integer: it may lie past the end of the array.
+inline void PrefetchAt(const float* p, int64_t ahead) {
+  _mm_prefetch(reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(p) + ahead * sizeof(float)), _MM_HINT_T0);
 }
 
 // Note [Fast expf]
