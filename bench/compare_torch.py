@@ -2,11 +2,12 @@
 """Times in PyTorch eager the workloads of //bench:cuda_ops, beside aot.
 
 Each workload has the name of its Google Benchmark case in
-bench/cuda_ops_benchmark.cc (same sizes, dtypes and ops), is timed with CUDA
-events around one call after a warm-up, and reports the median of the
-repetitions. With --aot_json (the output of
+bench/cuda_ops_benchmark.cc (same sizes, dtypes and ops) and is timed as
+cuda_ops times it, after a warm-up: with CUDA events around each call, and
+with events around a batch of calls enqueued back to back (see time_ms);
+each reports the median of the repetitions. With --aot_json (the output of
 `cuda_ops --benchmark_out=FILE --benchmark_out_format=json` run with
---benchmark_repetitions), the table sets aot's median beside PyTorch's.
+--benchmark_repetitions), the table sets aot's medians beside PyTorch's.
 
 The GPT-2 block (d=768, 12 heads, B=8, T=1024, float32, dropout 0) is the
 same module as aot's models::Block: explicit attention (matmul, masked_fill,
@@ -43,7 +44,15 @@ def rand(shape, dtype=torch.float32):
 
 
 def time_ms(fn, reps, iters=None):
-    """Median over `reps` of the mean GPU time of `iters` calls (events)."""
+    """Per-call and back-to-back GPU times of fn in ms (medians over `reps`).
+
+    Per call, as cuda_ops's manual time: the mean over `iters` calls of the
+    time between events recorded just before and just after one call (the
+    host's dispatch of the call and its launch latency included). Back to
+    back, as cuda_ops's b2b_us counter: after each repetition's calls, one
+    pair of events around about 2 ms of calls (1 to 100) enqueued without
+    waiting, divided by their number.
+    """
     fn()
     torch.cuda.synchronize()
     if iters is None:
@@ -54,7 +63,7 @@ def time_ms(fn, reps, iters=None):
         stop.record()
         stop.synchronize()
         iters = max(1, min(1000, int(100.0 / max(start.elapsed_time(stop), 1e-3))))
-    times = []
+    times, b2b = [], []
     for _ in range(reps):
         start, stop = torch.cuda.Event(True), torch.cuda.Event(True)
         total = 0.0
@@ -64,9 +73,19 @@ def time_ms(fn, reps, iters=None):
             stop.record()
             stop.synchronize()
             total += start.elapsed_time(stop)
-        times.append(total / iters)
+        per_call = total / iters
+        times.append(per_call)
+        batch = int(min(100.0, max(1.0, 2.0 / max(per_call, 1e-6))))
+        torch.cuda.synchronize()
+        start.record()
+        for _ in range(batch):
+            fn()
+        stop.record()
+        stop.synchronize()
+        b2b.append(start.elapsed_time(stop) / batch)
     times.sort()
-    return times[len(times) // 2]
+    b2b.sort()
+    return times[len(times) // 2], b2b[len(b2b) // 2]
 
 
 class CausalSelfAttention(nn.Module):
@@ -130,6 +149,8 @@ def workloads():
         x, y = rand(KN, dtype_arg(v)), rand(KN, dtype_arg(v))
         w[f"BM_Elementwise_Add/{KN}/{v}"] = (lambda x=x, y=y: x + y)
         w[f"BM_Elementwise_Gelu/{KN}/{v}"] = (lambda x=x: F.gelu(x))
+    x1, y1 = rand(1), rand(1)
+    w["BM_Elementwise_Add/1/0"] = lambda: x1 + y1
     m, r = rand((16384, 4096)), rand(4096)
     w["BM_Elementwise_AddBroadcast/16384/4096"] = lambda: m + r
     t = rand((8192, 8192))
@@ -162,7 +183,9 @@ def workloads():
 
 
 def aot_medians(path):
-    """Maps a case name to aot's median time in ms (from Google Benchmark JSON)."""
+    """Maps a case name to aot's medians from Google Benchmark JSON: the
+    per-call time in ms, the bytes one call moves (None if not counted) and
+    the back-to-back time in ms (None if not reported)."""
     if not path:
         return {}
     with open(path) as f:
@@ -173,7 +196,11 @@ def aot_medians(path):
         if b.get("aggregate_name") != "median":
             continue
         name = b["run_name"].replace("/manual_time", "").replace("/iterations:20", "")
-        out[name] = (b["real_time"] * scale[b.get("time_unit", "ns")], b.get("bytes_per_second"))
+        ms = b["real_time"] * scale[b.get("time_unit", "ns")]
+        bps = b.get("bytes_per_second")
+        nbytes = bps * ms * 1e-3 if bps else None
+        b2b = b.get("b2b_us")
+        out[name] = (ms, nbytes, b2b * 1e-3 if b2b is not None else None)
     return out
 
 
@@ -187,19 +214,28 @@ def main():
     rows = []
     for name, fn in workloads().items():
         iters = 20 if name.startswith("BM_Gpt2Block") else None
-        ms = time_ms(fn, args.reps, iters)
-        rows.append((name, ms, aot.get(name)))
+        ms, b2b = time_ms(fn, args.reps, iters)
+        rows.append((name, ms, b2b, aot.get(name)))
     # Memory-bound cases: aot's bandwidth as a share of the copy's in the same
-    # aot run (the target of issue 12 is 85%).
-    copy = aot.get(f"BM_Copy_Reference/{KN}", (None, None))[1]
-    print(f"{'workload':44s} {'torch ms':>10s} {'aot ms':>10s} {'aot/torch':>10s} {'aot TiB/s':>9s} {'% copy':>7s}")
-    for name, ms, a in rows:
+    # aot run (the target of issue 12 is 85%), per call and back to back.
+    copy = aot.get(f"BM_Copy_Reference/{KN}")
+
+    def pct(nbytes, ms, ref_ms):
+        if not nbytes or not copy or not copy[1] or not ms or not ref_ms:
+            return f"{'':>7s}"
+        return f"{100.0 * (nbytes / ms) / (copy[1] / ref_ms):6.0f}%"
+
+    print("Per call (events around each call) | back to back (events around a batch of calls), ms")
+    print(f"{'workload':44s} {'torch ms':>10s} {'aot ms':>10s} {'aot/torch':>9s} {'% copy':>7s} |"
+          f" {'torch b2b':>10s} {'aot b2b':>10s} {'aot/torch':>9s} {'% copy':>7s}")
+    for name, ms, b2b, a in rows:
         if a is None:
-            print(f"{name:44s} {ms:10.4f} {'-':>10s} {'-':>10s}")
+            print(f"{name:44s} {ms:10.4f} {'-':>10s} {'-':>9s} {'':>7s} | {b2b:10.4f} {'-':>10s}")
             continue
-        line = f"{name:44s} {ms:10.4f} {a[0]:10.4f} {a[0] / ms:10.2f}"
-        if a[1] and copy:
-            line += f" {a[1] / 2**40:9.2f} {100.0 * a[1] / copy:6.0f}%"
+        line = f"{name:44s} {ms:10.4f} {a[0]:10.4f} {a[0] / ms:9.2f} {pct(a[1], a[0], copy[0] if copy else None)} |"
+        if a[2] is not None:
+            line += (f" {b2b:10.4f} {a[2]:10.4f} {a[2] / b2b:9.2f}"
+                     f" {pct(a[1], a[2], copy[2] if copy else None)}")
         print(line)
 
 

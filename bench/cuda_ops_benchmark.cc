@@ -4,13 +4,17 @@
 // bandwidth ceiling) and cuBLAS called directly on the same buffers (the
 // matmul ceiling); and one training step (forward + backward) of a GPT-2
 // block in eager mode. Times are GPU times between CUDA events around one
-// eager op or step (launch and dispatch included), reported as manual time;
-// bytes count each input read once and each output written once, except
-// where a case says what else the op must move (batch_norm).
+// eager op or step (launch and dispatch included), reported as manual time,
+// with the counters host_us and b2b_us (see TimeGpu: the host's time per
+// call, and the GPU time per call of calls enqueued back to back); bytes
+// count each input read once and each output written once, except where a
+// case says what else the op must move (batch_norm).
 // bench/compare_torch.py times the same workloads in PyTorch.
 //
 //   bazel build --config=opt //bench:cuda_ops
 //   bazel-bin/bench/cuda_ops --benchmark_repetitions=10 --benchmark_report_aggregates_only=true
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
@@ -38,7 +42,16 @@ bool HaveGpu() {
 
 Tensor Rand(std::vector<int64_t> size, DType dtype) { return randn(std::move(size), TensorOptions{dtype, kGpu}); }
 
-// Times fn() with CUDA events, one call per iteration.
+// Times fn() with CUDA events, one call per iteration: the manual time is
+// the GPU time between an event recorded before the call and one after it,
+// so it includes the host's dispatch of the call (the GPU idles meanwhile)
+// and the launch latency. Two counters say where that time goes:
+// `host_us`, the host's wall time inside fn() per call (dispatch, allocation
+// and launch, not waiting for the GPU), and `b2b_us`, the GPU time per call
+// of a batch of calls enqueued back to back after the timed loop (one event
+// pair around the batch, so the host's dispatch of a call overlaps the GPU
+// work of the previous one: the kernels' own time plus any gaps between
+// them).
 template <typename F>
 void TimeGpu(benchmark::State& state, const F& fn) {
   cudaEvent_t start, stop;
@@ -46,14 +59,33 @@ void TimeGpu(benchmark::State& state, const F& fn) {
   cudaEventCreate(&stop);
   fn();  // Warm up (caching allocator, cuBLAS handle, module load).
   cudaDeviceSynchronize();
+  double host_s = 0, gpu_s = 0;
   for (auto _ : state) {
     cudaEventRecord(start);
+    const auto t0 = std::chrono::steady_clock::now();
     fn();
+    host_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     cudaEventRecord(stop);
     cudaEventSynchronize(stop);
     float ms = 0;
     cudaEventElapsedTime(&ms, start, stop);
     state.SetIterationTime(ms / 1e3);
+    gpu_s += ms / 1e3;
+  }
+  const int64_t iters = state.iterations();
+  if (iters > 0) {
+    // About 2 ms of back-to-back calls, 1 to 100 of them.
+    const double per_call = gpu_s / static_cast<double>(iters);
+    const int batch = static_cast<int>(std::clamp(2e-3 / std::max(per_call, 1e-9), 1.0, 100.0));
+    cudaDeviceSynchronize();
+    cudaEventRecord(start);
+    for (int i = 0; i < batch; ++i) fn();
+    cudaEventRecord(stop);
+    cudaEventSynchronize(stop);
+    float ms = 0;
+    cudaEventElapsedTime(&ms, start, stop);
+    state.counters["host_us"] = 1e6 * host_s / static_cast<double>(iters);
+    state.counters["b2b_us"] = 1e3 * ms / batch;
   }
   cudaEventDestroy(start);
   cudaEventDestroy(stop);
@@ -268,7 +300,8 @@ void BM_Gpt2Block(benchmark::State& state) {
 constexpr int64_t kN = 1 << 26;  // 64M elements: 256 MB of float.
 
 BENCHMARK(BM_Copy_Reference)->Arg(kN)->UseManualTime();
-BENCHMARK(BM_Elementwise_Add)->Args({kN, 0})->Args({kN, 1})->UseManualTime();
+// {1, 0}: one element, the floor of an eager op's per-call time.
+BENCHMARK(BM_Elementwise_Add)->Args({kN, 0})->Args({kN, 1})->Args({1, 0})->UseManualTime();
 BENCHMARK(BM_Elementwise_Gelu)->Args({kN, 0})->Args({kN, 1})->UseManualTime();
 BENCHMARK(BM_Elementwise_AddBroadcast)->Args({16384, 4096})->UseManualTime();
 BENCHMARK(BM_Elementwise_TransposeCopy)->Arg(8192)->UseManualTime();

@@ -427,6 +427,12 @@ std::vector<Case> Cases() {
   add({"max_pool2d_pairs_odd", {N({2, 3, 30, 34})},
        OpN(K::kMaxPool2dWithIndices, {{"kernel_size", V{3, 3}}, {"stride", V{2, 2}}, {"padding", V{1, 1}}})});
   add({"max_pool2d_pairs_2x2", {N({1, 2, 32, 40})}, OpN(K::kMaxPool2dWithIndices, {{"kernel_size", V{2, 2}}})});
+  // Note [Max pooling quads] in pool.cu (f32): rows of a multiple of 8, an
+  // even and an odd number of rows.
+  add({"max_pool2d_quads", {N({2, 3, 16, 24})},
+       OpN(K::kMaxPool2dWithIndices, {{"kernel_size", V{3, 3}}, {"stride", V{2, 2}}, {"padding", V{1, 1}}})});
+  add({"max_pool2d_quads_odd_rows", {N({3, 2, 15, 8})},
+       OpN(K::kMaxPool2dWithIndices, {{"kernel_size", V{3, 3}}, {"stride", V{2, 2}}, {"padding", V{1, 1}}})});
   add({"max_pool2d_backward", {N({2, 3, 5, 5}), N({2, 3, 9, 9})}, [](const Tensors& in, Device, DType) {
          ir::AttrList attrs = {{"kernel_size", V{3, 3}}, {"stride", V{2, 2}}, {"padding", V{1, 1}}};
          Tensors fwd = CallOp(OpKind::kMaxPool2dWithIndices, {in[1]}, attrs);
