@@ -3,6 +3,7 @@
 // and BM_Matmul_Reference calls oneDNN's sgemm (the float32 choice of
 // docs/design/cpu_backend.md) directly on the same buffers, so their GFLOP/s
 // ratio is the backend's overhead (target: >= 80%).
+// BM_Matmul16_Aot is matmul of float16 and bfloat16 matrices.
 // BM_Linear_Aot is the MLP layer x @ w.T + b; BM_Conv2d_Aot runs conv2d
 // (oneDNN) on ResNet shapes, BM_Conv2dBackward_Aot its gradients.
 //
@@ -71,6 +72,29 @@ void MatmulArgs(benchmark::internal::Benchmark* b) {
 
 BENCHMARK(BM_Matmul_Aot)->Apply(MatmulArgs);
 BENCHMARK(BM_Matmul_Reference)->Apply(MatmulArgs);
+
+// 16-bit operands (float16, bfloat16): widened to float for oneDNN's sgemm
+// and rounded back (blas.h), against BM_Matmul_Reference's sgemm of the same
+// size. Args: M = N = K, dtype (0: float16, 1: bfloat16).
+void BM_Matmul16_Aot(benchmark::State& state) {
+  const int64_t s = state.range(0);
+  const DType dtype = state.range(1) == 0 ? DType::kFloat16 : DType::kBFloat16;
+  Tensor a = Random({s, s}, 1).to(dtype), b = Random({s, s}, 2).to(dtype);
+  for (auto _ : state) {
+    Tensor c = matmul(a, b);
+    if (!c.ok()) {
+      state.SkipWithError(c.status().ToString().c_str());
+      break;
+    }
+    benchmark::DoNotOptimize(c.raw_data());
+  }
+  SetGflops(state, 2.0 * s * s * s);
+}
+BENCHMARK(BM_Matmul16_Aot)
+    ->ArgNames({"MNK", "bf16"})
+    ->ArgsProduct({{512, 1024, 2048}, {0, 1}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 // Args: batch, in features, out features.
 void BM_Linear_Aot(benchmark::State& state) {

@@ -4,8 +4,11 @@
 #include <climits>
 #include <type_traits>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "aot/backends/cpu/cpu_utils.h"
 #include "aot/tensor/scalar_types.h"
+#include "aot/tensor/tensor.h"
 #include "cblas.h"
 #include "oneapi/dnnl/dnnl.h"
 
@@ -40,7 +43,7 @@ void ScaleC(int64_t m, int64_t n, T beta, T* c, int64_t ldc) {
   }
 }
 
-// The loop for element types BLAS does not have.
+// The loop for the integer types, which BLAS does not have.
 template <typename T>
 void NaiveGemm(T alpha, const StridedMatrix<T>& a, const StridedMatrix<T>& b, T beta, T* c, int64_t ldc) {
   using C = ComputeType<T>;
@@ -133,6 +136,48 @@ absl::Status OneDnnSgemm(const char* op, float alpha, const StridedMatrix<float>
   return absl::OkStatus();
 }
 
+// float16 and bfloat16: the operands widened to dense float matrices
+// (exactly), oneDNN's sgemm, and the product rounded back once. That is the
+// float accumulation the 16-bit types get everywhere (ComputeType) at
+// sgemm's speed; the copies cost O(mk + kn + mn) against the product's
+// O(mnk). beta == 0 leaves C unread, as in BLAS.
+template <typename T>
+absl::Status WidenedGemm(const char* op, T alpha, const StridedMatrix<T>& a, const StridedMatrix<T>& b, T beta,
+                         T* c, int64_t ldc) {
+  const int64_t m = a.rows, k = a.cols, n = b.cols;
+  // A dense row-major float copy of `s`, or an error when out of memory.
+  auto widen = [](const StridedMatrix<T>& s) -> absl::StatusOr<Tensor> {
+    Tensor w = Tensor::Empty({s.rows, s.cols}, DType::kFloat32);
+    if (!w.ok()) return w.status();
+    float* out = w.data_ptr<float>();
+    ParallelFor(s.rows, std::max<int64_t>(1, kGrain / s.cols), [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        const T* row = s.data + r * s.rs;
+        float* dst = out + r * s.cols;
+        for (int64_t j = 0; j < s.cols; ++j) dst[j] = static_cast<float>(row[j * s.cs]);
+      }
+    });
+    return w;
+  };
+  absl::StatusOr<Tensor> wa = widen(a), wb = widen(b);
+  if (!wa.ok()) return wa.status();
+  if (!wb.ok()) return wb.status();
+  const float be = static_cast<float>(beta);
+  absl::StatusOr<Tensor> wc =
+      be != 0.0f ? widen(StridedMatrix<T>{c, m, n, ldc, 1}) : Tensor::Empty({m, n}, DType::kFloat32).Checked();
+  if (!wc.ok()) return wc.status();
+  float* prod = wc->data_ptr<float>();
+  absl::Status st = OneDnnSgemm(op, static_cast<float>(alpha), {wa->data_ptr<float>(), m, k, k, 1},
+                                {wb->data_ptr<float>(), k, n, n, 1}, be, prod, n);
+  if (!st.ok()) return st;
+  ParallelFor(m, std::max<int64_t>(1, kGrain / n), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      for (int64_t j = 0; j < n; ++j) c[r * ldc + j] = T(prod[r * n + j]);
+    }
+  });
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 template <typename T>
@@ -151,6 +196,8 @@ absl::Status Gemm(const char* op, T alpha, const StridedMatrix<T>& a, const Stri
     return OneDnnSgemm(op, alpha, a, b, beta, c, ldc);
   } else if constexpr (std::is_same_v<T, double>) {
     return BlasGemm<T>(op, alpha, a, b, beta, c, ldc);
+  } else if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
+    return WidenedGemm<T>(op, alpha, a, b, beta, c, ldc);
   } else {
     NaiveGemm<T>(alpha, a, b, beta, c, ldc);
     return absl::OkStatus();

@@ -1,7 +1,7 @@
 // Matrix products for the CPU kernels (matmul, linear, convolution): one
 // entry point, Gemm, over the libraries chosen in docs/design/cpu_backend.md
-// (float32: oneDNN's sgemm; float64: OpenBLAS dgemm/dgemv/ddot), for any
-// element type.
+// (float32, float16 and bfloat16: oneDNN's sgemm; float64: OpenBLAS
+// dgemm/dgemv/ddot), for any element type.
 //
 // Operands are strided matrix views; a view BLAS can take as it is (a
 // row-major matrix with a row stride, or the transpose of one) is passed with
@@ -48,10 +48,12 @@ std::optional<BlasLayout> LayoutOf(int64_t rows, int64_t cols, int64_t rs, int64
 // row-major with row stride ldc (>= n). beta == 0 overwrites C (NaN in C is
 // not propagated, as in BLAS). float goes to oneDNN's sgemm, double to
 // OpenBLAS (gemm, gemv or dot by shape); both need operands for which
-// LayoutOf succeeds. Other element types (integers, 16-bit floats) use a plain
-// loop over any strides, accumulating in ComputeType. Returns
-// InvalidArgument naming `op` if a double dimension exceeds what OpenBLAS can
-// index (2^31 - 1).
+// LayoutOf succeeds. float16 and bfloat16 operands (any strides) are widened
+// to float for oneDNN's sgemm and the product rounded back once (float
+// accumulation). The integer types use a plain loop over any strides.
+// Returns InvalidArgument naming `op` if a double dimension exceeds what
+// OpenBLAS can index (2^31 - 1), ResourceExhausted if the float copies of
+// 16-bit operands cannot be allocated.
 template <typename T>
 absl::Status Gemm(const char* op, T alpha, const StridedMatrix<T>& a, const StridedMatrix<T>& b, T beta, T* c,
                   int64_t ldc);

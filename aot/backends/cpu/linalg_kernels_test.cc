@@ -33,7 +33,8 @@ Tensor Random(const Shape& sizes, DType dtype, uint32_t seed) {
   for (double& x : v) x = dist(rng);
   if (dtype == DType::kFloat64) return Tensor::FromVector<double>(v, sizes);
   std::vector<float> f(v.begin(), v.end());
-  return Tensor::FromVector<float>(f, sizes);
+  Tensor t = Tensor::FromVector<float>(f, sizes);
+  return dtype == DType::kFloat32 ? t : t.to(dtype);
 }
 
 // The logical values of `t` in row-major order, read through its strides
@@ -106,7 +107,11 @@ void ExpectNear(const Tensor& got, const Shape& shape, const std::vector<double>
   EXPECT_EQ(got.dtype(), dtype);
   std::vector<double> v = Values(got);
   ASSERT_EQ(v.size(), want.size());
-  const double tol = dtype == DType::kFloat64 ? 1e-12 : 1e-4;
+  // The 16-bit types accumulate in float and round the result once.
+  const double tol = dtype == DType::kFloat64   ? 1e-12
+                     : dtype == DType::kFloat16  ? 1e-3
+                     : dtype == DType::kBFloat16 ? 8e-3
+                                                 : 1e-4;
   for (size_t i = 0; i < v.size(); ++i) {
     ASSERT_NEAR(v[i], want[i], tol * (1 + std::abs(want[i]))) << "element " << i;
   }
@@ -192,7 +197,8 @@ TEST_P(MatmulTest, MmAndBmm) {
   ExpectNear(bmm(x, y), shape, want, dt);
 }
 
-INSTANTIATE_TEST_SUITE_P(Dtypes, MatmulTest, ::testing::Values(DType::kFloat32, DType::kFloat64),
+INSTANTIATE_TEST_SUITE_P(Dtypes, MatmulTest,
+                         ::testing::Values(DType::kFloat32, DType::kFloat64, DType::kFloat16, DType::kBFloat16),
                          [](const auto& info) { return std::string(ir::DTypeName(info.param)); });
 
 TEST(MatmulTest, IntegersUseTheLoop) {
