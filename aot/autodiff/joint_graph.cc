@@ -2,7 +2,6 @@
 
 #include <utility>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "aot/autodiff/derivatives.h"
 #include "aot/autodiff/engine.h"
@@ -20,9 +19,10 @@ namespace {
 // autograd recording): the replay half of BuildJointGraph. Unlike the
 // interpreter it keeps no liveness or memory statistics.
 absl::StatusOr<std::vector<Tensor>> Replay(const ir::Graph& graph, const std::vector<Tensor>& inputs) {
-  absl::flat_hash_map<const ir::Value*, Tensor> env;
-  env.reserve(graph.num_inputs() + graph.num_nodes());
-  for (int i = 0; i < graph.num_inputs(); ++i) env[graph.input(i)] = inputs[i];
+  // The tensor of each value, by Value::id(): values are made in program
+  // order, so this walks memory in order where a hash map would not.
+  std::vector<Tensor> env(graph.value_id_bound());
+  for (int i = 0; i < graph.num_inputs(); ++i) env[graph.input(i)->id()] = inputs[i];
   for (const ir::Node* node : graph.node_range()) {
     OpCall call;
     call.op = &node->op();
@@ -30,7 +30,7 @@ absl::StatusOr<std::vector<Tensor>> Replay(const ir::Graph& graph, const std::ve
     call.group_sizes.reserve(node->num_groups());
     for (int g = 0; g < node->num_groups(); ++g) call.group_sizes.push_back(node->group_size(g));
     call.operands.reserve(node->num_operands());
-    for (int i = 0; i < node->num_operands(); ++i) call.operands.push_back(env.at(node->operand(i)));
+    for (int i = 0; i < node->num_operands(); ++i) call.operands.push_back(env[node->operand(i)->id()]);
     absl::StatusOr<std::vector<Tensor>> results = DispatchCall(std::move(call));
     if (!results.ok()) {
       return absl::Status(results.status().code(), absl::StrCat("node ", node->name(), " (", node->op().name(),
@@ -40,35 +40,34 @@ absl::StatusOr<std::vector<Tensor>> Replay(const ir::Graph& graph, const std::ve
       return absl::InternalError(absl::StrCat("node ", node->name(), ": ", results->size(), " results, expected ",
                                               node->num_results()));
     }
-    for (int r = 0; r < node->num_results(); ++r) env[node->result(r)] = (*results)[r];
+    for (int r = 0; r < node->num_results(); ++r) env[node->result(r)->id()] = std::move((*results)[r]);
   }
   std::vector<Tensor> outputs;
   outputs.reserve(graph.num_outputs());
-  for (int i = 0; i < graph.num_outputs(); ++i) outputs.push_back(env.at(graph.output(i)));
+  for (int i = 0; i < graph.num_outputs(); ++i) outputs.push_back(env[graph.output(i)->id()]);
   return outputs;
 }
 
 }  // namespace
 
 std::vector<bool> OutputsRequiringGrad(const ir::Graph& graph, const std::vector<bool>& needs_grad) {
-  absl::flat_hash_map<const ir::Value*, bool> requires_grad;
+  // By Value::id().
+  std::vector<bool> requires_grad(graph.value_id_bound(), false);
   for (int i = 0; i < graph.num_inputs(); ++i) {
     const ir::Value* v = graph.input(i);
-    requires_grad[v] = i < static_cast<int>(needs_grad.size()) && needs_grad[i] && ir::IsFloating(v->meta().dtype);
+    requires_grad[v->id()] =
+        i < static_cast<int>(needs_grad.size()) && needs_grad[i] && ir::IsFloating(v->meta().dtype);
   }
   for (const ir::Node* node : graph.node_range()) {
     bool any = false;
-    for (int i = 0; i < node->num_operands(); ++i) {
-      auto it = requires_grad.find(node->operand(i));
-      any = any || (it != requires_grad.end() && it->second);
-    }
+    for (int i = 0; i < node->num_operands(); ++i) any = any || requires_grad[node->operand(i)->id()];
     for (int r = 0; r < node->num_results(); ++r) {
       const ir::Value* v = node->result(r);
-      requires_grad[v] = any && IsDifferentiableResult(node->op(), r, v->meta().dtype);
+      requires_grad[v->id()] = any && IsDifferentiableResult(node->op(), r, v->meta().dtype);
     }
   }
   std::vector<bool> out(graph.num_outputs());
-  for (int i = 0; i < graph.num_outputs(); ++i) out[i] = requires_grad[graph.output(i)];
+  for (int i = 0; i < graph.num_outputs(); ++i) out[i] = requires_grad[graph.output(i)->id()];
   return out;
 }
 

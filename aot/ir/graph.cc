@@ -229,7 +229,7 @@ void Graph::ReleaseName(const std::string& name) { values_by_name_.erase(NameKey
 Value* Graph::AddInput(absl::string_view name, TensorMeta meta) {
   size_t hash;
   std::string unique = UniqueName(name, &hash);
-  auto v = std::unique_ptr<Value>(new Value(this, nullptr, num_inputs(), unique, std::move(meta)));
+  auto v = std::unique_ptr<Value>(new Value(this, nullptr, num_inputs(), next_value_id_++, unique, std::move(meta)));
   values_by_name_.insert(NamedValue{v.get(), hash});
   inputs_.push_back(std::move(v));
   return inputs_.back().get();
@@ -385,13 +385,45 @@ absl::StatusOr<Node*> Graph::CreateUncheckedResolved(OpKind kind, absl::Span<Val
       return absl::InvalidArgumentError(absl::StrCat(op.name(), ": value name '", n, "' is already defined"));
     }
   }
+  absl::InlinedVector<std::string, 1> names(result_names.begin(), result_names.end());
+  return AddCheckedNode(op, operands, group_sizes, std::move(attrs), result_metas, absl::MakeSpan(names), hashes,
+                        insert_before);
+}
+
+absl::StatusOr<Node*> Graph::CreateUncheckedResolvedNamed(OpKind kind, absl::Span<Value* const> operands,
+                                                          absl::Span<const int> group_sizes,
+                                                          std::vector<AttrValue> attrs,
+                                                          absl::Span<const TensorMeta> result_metas,
+                                                          absl::string_view name_base, Node* insert_before) {
+  const OpDef& op = GetOpDef(kind);
+  AOT_RETURN_IF_ERROR(CheckGroups(op, operands, group_sizes));
+  // UniqueName reserves nothing, so the names are distinct by construction
+  // ("<first>_<i>" and what UniqueName makes of it differ from the first
+  // name and from each other) and free: no second look-up.
+  absl::InlinedVector<std::string, 1> names;
+  absl::InlinedVector<size_t, 1> hashes;
+  names.reserve(result_metas.size());
+  hashes.reserve(result_metas.size());
+  for (size_t i = 0; i < result_metas.size(); ++i) {
+    size_t hash;
+    names.push_back(i == 0 ? UniqueName(name_base, &hash) : UniqueName(absl::StrCat(names[0], "_", i), &hash));
+    hashes.push_back(hash);
+  }
+  return AddCheckedNode(op, operands, group_sizes, std::move(attrs), result_metas, absl::MakeSpan(names), hashes,
+                        insert_before);
+}
+
+absl::StatusOr<Node*> Graph::AddCheckedNode(const OpDef& op, absl::Span<Value* const> operands,
+                                            absl::Span<const int> group_sizes, std::vector<AttrValue> attrs,
+                                            absl::Span<const TensorMeta> result_metas, absl::Span<std::string> names,
+                                            absl::Span<const size_t> hashes, Node* insert_before) {
   if (static_cast<int>(attrs.size()) != op.schema().num_attrs()) {
     return absl::InvalidArgumentError(absl::StrCat(op.name(), ": ", attrs.size(), " attributes, the schema has ",
                                                    op.schema().num_attrs()));
   }
   for (int i = 0; i < static_cast<int>(attrs.size()); ++i) AOT_RETURN_IF_ERROR(CheckAttrValue(op, i, &attrs[i]));
   Node* node = NewNode(&op, operands, group_sizes, std::move(attrs), static_cast<int>(result_metas.size()));
-  for (size_t i = 0; i < result_metas.size(); ++i) AddResult(node, result_names[i], hashes[i], result_metas[i]);
+  for (size_t i = 0; i < result_metas.size(); ++i) AddResult(node, std::move(names[i]), hashes[i], result_metas[i]);
   return Insert(node, insert_before);
 }
 
@@ -434,7 +466,7 @@ Node* Graph::NewNode(const OpDef* op, absl::Span<Value* const> operands, absl::S
 Value* Graph::AddResult(Node* node, std::string name, size_t name_hash, TensorMeta meta) {
   // NewNode reserved the slot; results are added in order.
   Value* v = new (&node->results_[node->num_results_])
-      Value(this, node, node->num_results_, std::move(name), std::move(meta));
+      Value(this, node, node->num_results_, next_value_id_++, std::move(name), std::move(meta));
   ++node->num_results_;
   values_by_name_.insert(NamedValue{v, name_hash});
   return v;
@@ -570,24 +602,24 @@ absl::Status Graph::SortTopologically() {
 
 std::unique_ptr<Graph> Graph::Clone() const {
   auto g = std::make_unique<Graph>(name_);
-  absl::flat_hash_map<const Value*, Value*> map;
-  map.reserve(values_by_name_.size());
+  // This graph's values by Value::id().
+  std::vector<Value*> map(next_value_id_, nullptr);
   g->values_by_name_.reserve(values_by_name_.size());
-  for (const auto& in : inputs_) map[in.get()] = g->AddInput(in->name(), in->meta());
+  for (const auto& in : inputs_) map[in->id()] = g->AddInput(in->name(), in->meta());
   for (const Node* n = first_; n != nullptr; n = n->next_) {
     absl::InlinedVector<Value*, 4> operands;
     operands.reserve(n->num_operands());
-    for (int k = 0; k < n->num_operands(); ++k) operands.push_back(map.at(n->operand(k)));
+    for (int k = 0; k < n->num_operands(); ++k) operands.push_back(map[n->operand(k)->id()]);
     Node* node = g->NewNode(n->op_, operands, n->group_sizes_, n->attrs_, n->num_results_);
     node->annotations_ = n->annotations_;
     for (int r = 0; r < n->num_results_; ++r) {
       const Value* v = n->result(r);
-      map[v] = g->AddResult(node, v->name(), NameHash(v->name()), v->meta());
+      map[v->id()] = g->AddResult(node, v->name(), NameHash(v->name()), v->meta());
     }
     g->Insert(node, nullptr);
   }
   g->name_counters_ = name_counters_;
-  for (const auto& o : outputs_) g->AddOutput(map.at(o->get()));
+  for (const auto& o : outputs_) g->AddOutput(map[o->get()->id()]);
   return g;
 }
 

@@ -91,6 +91,11 @@ class Value {
   bool is_input() const { return producer_ == nullptr; }
   // The result index in the producer, or the input index.
   int index() const { return index_; }
+  // A key for side tables indexed by value: unique among the values the
+  // graph has made, in creation order, below Graph::value_id_bound(). Not
+  // reused after an erasure and not kept by Clone; a vector indexed by it
+  // replaces a hash map keyed by Value* (and walks memory in order).
+  int id() const { return id_; }
   Graph* graph() const { return graph_; }
 
   // The first use; walk with Use::next_use(). Order is unspecified.
@@ -108,12 +113,13 @@ class Value {
   friend class Graph;
   friend class Node;
   friend class Use;
-  Value(Graph* graph, Node* producer, int index, std::string name, TensorMeta meta)
-      : graph_(graph), producer_(producer), index_(index), name_(std::move(name)), meta_(std::move(meta)) {}
+  Value(Graph* graph, Node* producer, int index, int id, std::string name, TensorMeta meta)
+      : graph_(graph), producer_(producer), index_(index), id_(id), name_(std::move(name)), meta_(std::move(meta)) {}
 
   Graph* graph_;
   Node* producer_;
   int index_;
+  int id_;  // In what was padding after index_.
   std::string name_;
   TensorMeta meta_;
   Use* first_use_ = nullptr;
@@ -254,6 +260,15 @@ class Graph {
                                                 absl::Span<const TensorMeta> result_metas,
                                                 absl::Span<const std::string> result_names,
                                                 Node* insert_before = nullptr);
+  // As CreateUncheckedResolved, naming the results as the tracer does: the
+  // first UniqueName(name_base), result i > 0 UniqueName("<first>_<i>")
+  // (chosen before the node is added, so from the names taken before it).
+  // Each name is hashed and looked up once, where choosing names with
+  // UniqueName and passing them in hashes and looks each up again.
+  absl::StatusOr<Node*> CreateUncheckedResolvedNamed(OpKind kind, absl::Span<Value* const> operands,
+                                                     absl::Span<const int> group_sizes, std::vector<AttrValue> attrs,
+                                                     absl::Span<const TensorMeta> result_metas,
+                                                     absl::string_view name_base, Node* insert_before = nullptr);
   // Creates a copy of `from` (a node of any graph: op, attributes, result
   // names and metadata, annotations) over `operands` of this graph, as
   // CreateUncheckedResolved checks it.
@@ -261,6 +276,9 @@ class Graph {
                                    Node* insert_before = nullptr);
 
   int num_nodes() const { return num_nodes_; }
+  // One more than the largest Value::id() of this graph (inputs and results
+  // made so far, erased ones included).
+  int value_id_bound() const { return next_value_id_; }
   // The nodes in program order. Valid until the next insertion or erasure.
   std::vector<Node*> nodes() const;
   // Iterates nodes in order without copying: for (Node* n : g.node_range()).
@@ -316,6 +334,13 @@ class Graph {
                 std::vector<AttrValue> attrs, int num_results);
   // Adds result `name` (not taken; `name_hash` is NameHash(name)).
   Value* AddResult(Node* node, std::string name, size_t name_hash, TensorMeta meta);
+  // The second half of the CreateUncheckedResolved* methods, after operands
+  // and result names are checked: checks the attributes and inserts the node,
+  // its results named `names` (free and distinct; `hashes` theirs).
+  absl::StatusOr<Node*> AddCheckedNode(const OpDef& op, absl::Span<Value* const> operands,
+                                       absl::Span<const int> group_sizes, std::vector<AttrValue> attrs,
+                                       absl::Span<const TensorMeta> result_metas, absl::Span<std::string> names,
+                                       absl::Span<const size_t> hashes, Node* insert_before);
   Node* Insert(Node* node, Node* insert_before);
   // Links `node` (not in the list) before `pos` (nullptr: at the end).
   void Link(Node* node, Node* pos);
@@ -337,6 +362,7 @@ class Graph {
   Node* first_ = nullptr;
   Node* last_ = nullptr;
   int num_nodes_ = 0;
+  int next_value_id_ = 0;
   std::vector<std::unique_ptr<Use>> outputs_;
   // The name index: each named value with its name's hash, so that growing
   // the table reads only the table and not every value again (in a big

@@ -6,22 +6,28 @@
 
 namespace aot::partition {
 
-MaxFlow::MaxFlow(int num_nodes) : num_nodes_(num_nodes) { AOT_CHECK(num_nodes >= 0); }
-
-void MaxFlow::ReserveEdges(int n) {
-  edge_tail_.reserve(n);
-  edge_head_.reserve(n);
-  edge_capacity_.reserve(n);
+MaxFlow::MaxFlow(int num_nodes)
+    : num_nodes_(num_nodes), first_arc_(std::max(num_nodes, 0), -1), last_arc_(std::max(num_nodes, 0), -1) {
+  AOT_CHECK(num_nodes >= 0);
 }
+
+void MaxFlow::ReserveEdges(int n) { arcs_.reserve(2 * static_cast<size_t>(n)); }
 
 int MaxFlow::AddEdge(int from, int to, int64_t capacity) {
   AOT_CHECK(!solved_) << "AddEdge after Solve";
   AOT_CHECK(from >= 0 && from < num_nodes_ && to >= 0 && to < num_nodes_) << from << " -> " << to;
   AOT_CHECK(capacity >= 0) << capacity;
-  edge_tail_.push_back(from);
-  edge_head_.push_back(to);
-  edge_capacity_.push_back(std::min(capacity, kInfinity));
-  return num_edges() - 1;
+  const int a = static_cast<int>(arcs_.size());
+  arcs_.push_back({to, -1, std::min(capacity, kInfinity)});
+  arcs_.push_back({from, -1, 0});
+  // Appends arc `arc` to the list of node `v`.
+  auto append = [this](int v, int arc) {
+    (last_arc_[v] < 0 ? first_arc_[v] : arcs_[last_arc_[v]].next) = arc;
+    last_arc_[v] = arc;
+  };
+  append(from, a);
+  append(to, a + 1);
+  return a / 2;
 }
 
 int64_t MaxFlow::Solve(int source, int sink) {
@@ -30,31 +36,8 @@ int64_t MaxFlow::Solve(int source, int sink) {
   solved_ = true;
   source_ = source;
   sink_ = sink;
-
-  // Counting sort of the arcs by tail into CSR order.
-  const int m = num_edges();
-  arc_begin_.assign(num_nodes_ + 1, 0);
-  for (int e = 0; e < m; ++e) {
-    ++arc_begin_[edge_tail_[e] + 1];
-    ++arc_begin_[edge_head_[e] + 1];
-  }
-  for (int v = 0; v < num_nodes_; ++v) arc_begin_[v + 1] += arc_begin_[v];
-  std::vector<int> fill(arc_begin_.begin(), arc_begin_.end() - 1);
-  head_.resize(2 * m);
-  rev_.resize(2 * m);
-  residual_.resize(2 * m);
-  edge_arc_.resize(m);
-  for (int e = 0; e < m; ++e) {
-    int a = fill[edge_tail_[e]]++;
-    int b = fill[edge_head_[e]]++;
-    head_[a] = edge_head_[e];
-    head_[b] = edge_tail_[e];
-    rev_[a] = b;
-    rev_[b] = a;
-    residual_[a] = edge_capacity_[e];
-    residual_[b] = 0;
-    edge_arc_[e] = a;
-  }
+  // Only the phases need it from here on.
+  last_arc_ = std::vector<int>();
 
   level_.resize(num_nodes_);
   current_.resize(num_nodes_);
@@ -79,9 +62,9 @@ bool MaxFlow::BuildLevels() {
     int v = queue_[i];
     // Nodes beyond the sink's level cannot be on a shortest path.
     if (level_[sink_] >= 0 && level_[v] >= level_[sink_]) break;
-    for (int a = arc_begin_[v]; a < arc_begin_[v + 1]; ++a) {
-      int w = head_[a];
-      if (residual_[a] > 0 && level_[w] < 0) {
+    for (int a = first_arc_[v]; a >= 0; a = arcs_[a].next) {
+      int w = arcs_[a].head;
+      if (arcs_[a].residual > 0 && level_[w] < 0) {
         level_[w] = level_[v] + 1;
         queue_.push_back(w);
       }
@@ -91,33 +74,33 @@ bool MaxFlow::BuildLevels() {
 }
 
 int64_t MaxFlow::BlockingFlow() {
-  for (int v = 0; v < num_nodes_; ++v) current_[v] = arc_begin_[v];
+  std::copy(first_arc_.begin(), first_arc_.end(), current_.begin());
   int64_t total = 0;
   path_.clear();
   int v = source_;
   while (true) {
     if (v == sink_) {
       int64_t bottleneck = kInfinity;
-      for (int a : path_) bottleneck = std::min(bottleneck, residual_[a]);
+      for (int a : path_) bottleneck = std::min(bottleneck, arcs_[a].residual);
       if (bottleneck >= kInfinity / 2) return kInfinity;  // All edges infinite.
       size_t first_saturated = path_.size();
       for (size_t i = 0; i < path_.size(); ++i) {
         int a = path_[i];
-        residual_[a] -= bottleneck;
-        residual_[rev_[a]] += bottleneck;
-        if (residual_[a] == 0 && first_saturated == path_.size()) first_saturated = i;
+        arcs_[a].residual -= bottleneck;
+        arcs_[a ^ 1].residual += bottleneck;
+        if (arcs_[a].residual == 0 && first_saturated == path_.size()) first_saturated = i;
       }
       total += bottleneck;
       if (total >= kInfinity / 2) return kInfinity;
       // Resume from the tail of the first saturated arc.
       path_.resize(first_saturated);
-      v = path_.empty() ? source_ : head_[path_.back()];
+      v = path_.empty() ? source_ : arcs_[path_.back()].head;
       continue;
     }
     bool advanced = false;
-    for (int& a = current_[v]; a < arc_begin_[v + 1]; ++a) {
-      int w = head_[a];
-      if (residual_[a] > 0 && level_[w] == level_[v] + 1) {
+    for (int& a = current_[v]; a >= 0; a = arcs_[a].next) {
+      int w = arcs_[a].head;
+      if (arcs_[a].residual > 0 && level_[w] == level_[v] + 1) {
         path_.push_back(a);
         v = w;
         advanced = true;
@@ -130,15 +113,15 @@ int64_t MaxFlow::BlockingFlow() {
     if (path_.empty()) break;
     int a = path_.back();
     path_.pop_back();
-    v = head_[rev_[a]];
-    ++current_[v];
+    v = arcs_[a ^ 1].head;
+    current_[v] = arcs_[current_[v]].next;
   }
   return total;
 }
 
 int64_t MaxFlow::flow(int edge) const {
   AOT_CHECK(solved_ && edge >= 0 && edge < num_edges());
-  return edge_capacity_[edge] - residual_[edge_arc_[edge]];
+  return arcs_[2 * edge + 1].residual;
 }
 
 std::vector<bool> MaxFlow::MinCutNearSource() const {
@@ -148,9 +131,9 @@ std::vector<bool> MaxFlow::MinCutNearSource() const {
   side[source_] = true;
   for (size_t i = 0; i < queue.size(); ++i) {
     int v = queue[i];
-    for (int a = arc_begin_[v]; a < arc_begin_[v + 1]; ++a) {
-      int w = head_[a];
-      if (residual_[a] > 0 && !side[w]) {
+    for (int a = first_arc_[v]; a >= 0; a = arcs_[a].next) {
+      int w = arcs_[a].head;
+      if (arcs_[a].residual > 0 && !side[w]) {
         side[w] = true;
         queue.push_back(w);
       }
@@ -168,9 +151,9 @@ std::vector<bool> MaxFlow::MinCutNearSink() const {
   reaches_sink[sink_] = true;
   for (size_t i = 0; i < queue.size(); ++i) {
     int v = queue[i];
-    for (int a = arc_begin_[v]; a < arc_begin_[v + 1]; ++a) {
-      int u = head_[a];
-      if (residual_[rev_[a]] > 0 && !reaches_sink[u]) {
+    for (int a = first_arc_[v]; a >= 0; a = arcs_[a].next) {
+      int u = arcs_[a].head;
+      if (arcs_[a ^ 1].residual > 0 && !reaches_sink[u]) {
         reaches_sink[u] = true;
         queue.push_back(u);
       }

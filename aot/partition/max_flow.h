@@ -14,6 +14,12 @@
 // nothing about graphs of the IR. Worst case O(V^2 E); on the layered,
 // mostly-infinite networks the partitioners build it runs a few phases of
 // O(V + E) each.
+//
+// Memory: 32 bytes per edge and 20 per node, built as the edges are added
+// (no second copy in another layout at Solve). A compile of a 1000-block
+// chain solves a network of 30k edges; a layout that kept the edge list and
+// a CSR copy took 2.5 MB, which glibc handed back to the system after each
+// compile and faulted in again (~13 us a page here), 3 ms of a 17 ms compile.
 #ifndef AOT_PARTITION_MAX_FLOW_H_
 #define AOT_PARTITION_MAX_FLOW_H_
 
@@ -34,9 +40,13 @@ class MaxFlow {
   explicit MaxFlow(int num_nodes = 0);
 
   int num_nodes() const { return num_nodes_; }
-  int num_edges() const { return static_cast<int>(edge_tail_.size()); }
+  int num_edges() const { return static_cast<int>(arcs_.size() / 2); }
   // Adds a node and returns its id.
-  int AddNode() { return num_nodes_++; }
+  int AddNode() {
+    first_arc_.push_back(-1);
+    last_arc_.push_back(-1);
+    return num_nodes_++;
+  }
   // Makes room for `n` edges in all (an optimisation: AddEdge grows as needed).
   void ReserveEdges(int n);
   // Adds an edge from `from` to `to` with `capacity` (>= 0; capacities at or
@@ -69,18 +79,19 @@ class MaxFlow {
   int sink_ = -1;
   bool solved_ = false;
   int num_phases_ = 0;
-  // Edges as added.
-  std::vector<int> edge_tail_;
-  std::vector<int> edge_head_;
-  std::vector<int64_t> edge_capacity_;
-  // Arcs in CSR order (built by Solve): arcs of node v are
-  // [arc_begin_[v], arc_begin_[v + 1]); each edge has a forward arc and a
-  // reverse arc, rev_[a] is the pair of arc a.
-  std::vector<int> arc_begin_;
-  std::vector<int> head_;
-  std::vector<int> rev_;
-  std::vector<int64_t> residual_;
-  std::vector<int> edge_arc_;  // Edge id -> its forward arc.
+  // Edge e is the forward arc 2e (tail -> head) and the reverse arc 2e + 1
+  // (head -> tail, residual 0 at the start), so the pair of arc a is a ^ 1
+  // and the flow on edge e is the residual of its reverse arc. The arcs
+  // leaving a node form a list in edge order (next), from first_arc_ to
+  // last_arc_ (-1: none): the order a CSR sorted by tail would have.
+  struct Arc {
+    int head;
+    int next;
+    int64_t residual;
+  };
+  std::vector<Arc> arcs_;
+  std::vector<int> first_arc_;
+  std::vector<int> last_arc_;
   // Scratch of the phases.
   std::vector<int> level_;
   std::vector<int> current_;

@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
+#include "aot/base/check.h"
 #include "aot/base/status_macros.h"
 #include "aot/tensor/dispatcher.h"
 #include "aot/tensor/ops.h"
@@ -84,6 +85,42 @@ bool IsReplayableView(OpKind k) {
   }
 }
 
+// The graph value of each tensor the trace has seen, by tensor id. Ids come
+// from a global counter as tensors are made, so the tracer's tensors (from
+// the first fake input on) have nearly consecutive ids: those live in a
+// vector indexed by id - base, which an insert or a lookup reaches in
+// creation order; a hash map probes a random slot, and at 10k blocks
+// (120k tensors) its table no longer fits the caches. Other ids (tensors made
+// before the trace and captured, or far ahead, made by other threads) go to
+// a hash map.
+class ValueMap {
+ public:
+  // Returns the value of tensor `id`, or nullptr.
+  ir::Value* Find(uint64_t id) const {
+    if (id >= base_ && id - base_ < dense_.size() && dense_[id - base_] != nullptr) return dense_[id - base_];
+    if (sparse_.empty()) return nullptr;
+    auto it = sparse_.find(id);
+    return it == sparse_.end() ? nullptr : it->second;
+  }
+
+  void Set(uint64_t id, ir::Value* v) {
+    if (dense_.empty()) base_ = id;
+    if (id >= base_ && id - base_ < dense_.size() + kMaxGap) {
+      if (id - base_ >= dense_.size()) dense_.resize(id - base_ + 1, nullptr);
+      dense_[id - base_] = v;
+      return;
+    }
+    sparse_[id] = v;
+  }
+
+ private:
+  // How far past the dense range an id may be and still extend it.
+  static constexpr uint64_t kMaxGap = 1 << 16;
+  uint64_t base_ = 0;
+  std::vector<ir::Value*> dense_;
+  absl::flat_hash_map<uint64_t, ir::Value*> sparse_;
+};
+
 class Tracer : public DispatchMode {
  public:
   Tracer(ir::Graph* graph, const TraceOptions& options) : graph_(graph), options_(options) {}
@@ -96,13 +133,12 @@ class Tracer : public DispatchMode {
   }
 
   // Maps a fake input to a graph input.
-  void Bind(const Tensor& fake, ir::Value* v) { value_of_[fake.id()] = v; }
+  void Bind(const Tensor& fake, ir::Value* v) { value_of_.Set(fake.id(), v); }
 
   // Returns the value of `t`, lifting a captured real tensor to an input.
   absl::StatusOr<ir::Value*> ValueOf(const Tensor& t) {
     AOT_RETURN_IF_ERROR(SyncView(t));
-    auto it = value_of_.find(t.id());
-    if (it != value_of_.end()) return it->second;
+    if (ir::Value* v = value_of_.Find(t.id())) return v;
     if (t.is_fake()) {
       return absl::InvalidArgumentError(
           "a fake tensor from outside this trace was used (from another make_graph call?)");
@@ -110,7 +146,7 @@ class Tracer : public DispatchMode {
     if (!options_.lift_captured_tensors) return EmbedConstant(t);
     ir::Value* v = graph_->AddInput(absl::StrCat("_tensor_constant", lifted_count_++), t.meta());
     extra_inputs.push_back({ExtraInput::Kind::kLifted, t, 0});
-    value_of_[t.id()] = v;
+    value_of_.Set(t.id(), v);
     return v;
   }
 
@@ -153,17 +189,11 @@ class Tracer : public DispatchMode {
       AOT_ASSIGN_OR_RETURN(ir::Value * v, ValueOf(t));
       operands.push_back(v);
     }
-    // UniqueName does not reserve a name, so later results derive theirs
+    // Results are named after the op; later results derive their names
     // from the first one's.
-    absl::InlinedVector<std::string, 1> names;
-    names.reserve(call.result_metas.size());
-    names.push_back(graph_->UniqueName(op->schema().name()));
-    for (size_t i = 1; i < call.result_metas.size(); ++i) {
-      names.push_back(graph_->UniqueName(absl::StrCat(names[0], "_", i)));
-    }
-    AOT_ASSIGN_OR_RETURN(ir::Node * node, graph_->CreateUncheckedResolved(op->kind(), operands, call.group_sizes,
-                                                                           std::move(attrs), call.result_metas,
-                                                                           names));
+    AOT_ASSIGN_OR_RETURN(ir::Node * node,
+                         graph_->CreateUncheckedResolvedNamed(op->kind(), operands, call.group_sizes, std::move(attrs),
+                                                              call.result_metas, op->schema().name()));
     std::vector<Tensor> results;
     bool aliases = false;
     if (call.op->is_view() || call.kind() == OpKind::kDetach) {
@@ -187,7 +217,7 @@ class Tracer : public DispatchMode {
         AOT_RETURN_IF_ERROR(results.back().status());
       }
     }
-    for (size_t i = 0; i < results.size(); ++i) value_of_[results[i].id()] = node->result(static_cast<int>(i));
+    for (size_t i = 0; i < results.size(); ++i) value_of_.Set(results[i].id(), node->result(static_cast<int>(i)));
     if (options_.functionalize && aliases) {
       const Tensor& src = call.input(0);
       if (IsReplayableView(call.kind())) {
@@ -233,7 +263,9 @@ class Tracer : public DispatchMode {
     std::vector<ViewStep> steps = it->second.steps;
     Tensor base = bases_.at(it->second.base);
     AOT_ASSIGN_OR_RETURN(Tensor replayed, Replay(base, steps));
-    value_of_[t.id()] = value_of_.at(replayed.id());
+    ir::Value* v = value_of_.Find(replayed.id());
+    AOT_CHECK(v != nullptr) << "a replayed view has no graph value";
+    value_of_.Set(t.id(), v);
     return absl::OkStatus();
   }
 
@@ -289,7 +321,7 @@ class Tracer : public DispatchMode {
     auto vit = views_.find(self.id());
     if (vit == views_.end()) {
       // A base: rebind it; its views recompute on their next use.
-      value_of_[self.id()] = new_value;
+      value_of_.Set(self.id(), new_value);
       ++version_[self.id()];
       return std::vector<Tensor>{self};
     }
@@ -311,10 +343,10 @@ class Tracer : public DispatchMode {
           where(mask, scattered, base_flat).reshape(std::vector<int64_t>(base.sizes().begin(), base.sizes().end()));
       AOT_RETURN_IF_ERROR(new_base.status());
       AOT_ASSIGN_OR_RETURN(ir::Value * nb, ValueOf(new_base));
-      value_of_[info.base] = nb;
+      value_of_.Set(info.base, nb);
     }
     uint64_t v = ++version_[info.base];
-    value_of_[self.id()] = new_value;
+    value_of_.Set(self.id(), new_value);
     vit = views_.find(self.id());
     vit->second.seen_version = v;
     return std::vector<Tensor>{self};
@@ -343,7 +375,7 @@ class Tracer : public DispatchMode {
                                                  {{"values", std::move(values)}, {"shape", std::move(shape)},
                                                   {"dtype", t.dtype()}, {"device", t.device()}},
                                                  {meta}, {graph_->UniqueName("_tensor_constant")}));
-    value_of_[t.id()] = node->result();
+    value_of_.Set(t.id(), node->result());
     return node->result();
   }
 
@@ -352,7 +384,7 @@ class Tracer : public DispatchMode {
     for (const ir::Dim& d : call.result_metas[0].shape.dims()) numel *= d.value();
     Tensor seed = Tensor::Fake({2}, DType::kInt64);
     ir::Value* v = graph_->AddInput(absl::StrCat("seed_", seed_count_++), seed.meta());
-    value_of_[seed.id()] = v;
+    value_of_.Set(seed.id(), v);
     extra_inputs.push_back({ExtraInput::Kind::kSeed, Tensor(), numel});
     OpCall seeded = call;
     int start = call.group_start(seed_group);
@@ -363,7 +395,7 @@ class Tracer : public DispatchMode {
 
   ir::Graph* graph_;
   const TraceOptions& options_;
-  absl::flat_hash_map<uint64_t, ir::Value*> value_of_;
+  ValueMap value_of_;
   absl::flat_hash_map<uint64_t, ViewInfo> views_;
   absl::flat_hash_map<uint64_t, Tensor> bases_;
   absl::flat_hash_map<uint64_t, uint64_t> version_;
