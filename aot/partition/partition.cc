@@ -27,9 +27,12 @@ absl::StatusOr<Partition> MinCutPartition(const ir::Graph& joint, const JointInf
   int64_t total_bytes = 0;
   int num_preferences = 0;
   std::vector<RecomputeHint> hints(a.num_units(), RecomputeHint::kNone);
+  // Read in the same pass as the hint: one visit to each node.
+  std::vector<bool> can_recompute(a.num_units(), false);
   for (int unit = a.num_primals(); unit < a.num_units(); ++unit) {
     if (!a.decided_by_cut(unit)) continue;
     AOT_ASSIGN_OR_RETURN(hints[unit], GetRecomputeHint(*a.node(unit)));
+    can_recompute[unit] = CanRecompute(*a.node(unit), policy, hints[unit]);
     if (hints[unit] == RecomputeHint::kPreferSave || hints[unit] == RecomputeHint::kPreferRecompute) {
       ++num_preferences;
     }
@@ -50,7 +53,7 @@ absl::StatusOr<Partition> MinCutPartition(const ir::Graph& joint, const JointInf
   for (int unit = a.num_primals(); unit < a.num_units(); ++unit) {
     if (!a.decided_by_cut(unit)) continue;
     const RecomputeHint hint = hints[unit];
-    caps.recompute[unit] = CanRecompute(*a.node(unit), policy, hint) ? 0 : kInf;
+    caps.recompute[unit] = can_recompute[unit] ? 0 : kInf;
     if (hint == RecomputeHint::kMustSave) caps.backward[unit] = kInf;
     if (hint == RecomputeHint::kPreferSave) caps.backward[unit] = preference;
     for (int v = a.value_begin(unit); v < a.value_begin(unit + 1); ++v) {

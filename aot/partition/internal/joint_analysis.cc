@@ -1,5 +1,6 @@
 #include "aot/partition/internal/joint_analysis.h"
 
+#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
@@ -33,6 +34,7 @@ absl::StatusOr<JointAnalysis> JointAnalysis::Create(const ir::Graph& joint, cons
   a.operand_begin_.reserve(num_units + 1);
   a.values_.reserve(num_units);
   a.unit_of_.reserve(num_units);
+  a.bytes_.reserve(num_units);
 
   for (int i = 0; i < num_primals; ++i) {
     a.nodes_.push_back(nullptr);
@@ -40,23 +42,24 @@ absl::StatusOr<JointAnalysis> JointAnalysis::Create(const ir::Graph& joint, cons
     a.operand_begin_.push_back(0);
     a.values_.push_back(joint.input(i));
     a.unit_of_.push_back(i);
+    a.bytes_.push_back(ValueBytes(joint.input(i)->meta()));
   }
-  // Value ids, without hashing: an input by its index (tangents map to
-  // -(t + 1)), a result by its producer's unit, found through the node's
-  // order key (Graph::OrderOf, increasing along the node list).
-  std::vector<int> unit_by_order;
-  unit_by_order.reserve(joint.num_nodes());
+  // Value ids, without hashing: by Value::id() (dense per graph, in
+  // creation order) through `index_by_id`: an input's entry is its index
+  // (tangents map to -(t + 1)), a result's its value id once its node has
+  // been seen; kUnseen otherwise. Reading only the value (not its producer
+  // node, which for a saved forward value used by the backward is far away
+  // in memory) keeps this pass to one cache line per operand.
+  constexpr int kUnseen = std::numeric_limits<int>::min();
+  std::vector<int> index_by_id(joint.value_id_bound(), kUnseen);
+  for (int i = 0; i < joint.num_inputs(); ++i) {
+    index_by_id[joint.input(i)->id()] = i < num_primals ? i : -(i - num_primals + 1);
+  }
   auto id_of = [&](const ir::Value* v) -> std::optional<int> {
     if (v->graph() != &joint) return std::nullopt;
-    if (v->is_input()) {
-      const int i = v->index();
-      if (i < 0 || i >= joint.num_inputs() || joint.input(i) != v) return std::nullopt;
-      return i < num_primals ? i : -(i - num_primals + 1);
-    }
-    if (v->producer()->graph() != &joint) return std::nullopt;
-    const int64_t order = joint.OrderOf(v->producer());
-    if (order >= static_cast<int64_t>(unit_by_order.size()) || unit_by_order[order] < 0) return std::nullopt;
-    return a.value_begin_[unit_by_order[order]] + v->index();
+    const int id = v->id();
+    if (id < 0 || id >= static_cast<int>(index_by_id.size()) || index_by_id[id] == kUnseen) return std::nullopt;
+    return index_by_id[id];
   };
 
   std::vector<bool> tangent_dependent(num_units, false);
@@ -81,20 +84,19 @@ absl::StatusOr<JointAnalysis> JointAnalysis::Create(const ir::Graph& joint, cons
       dependent = dependent || *id < 0 || tangent_dependent[a.unit_of_[*id]];
     }
     tangent_dependent[unit] = dependent;
-    const int64_t order = joint.OrderOf(node);
-    if (order >= static_cast<int64_t>(unit_by_order.size())) unit_by_order.resize(order + 1, -1);
-    unit_by_order[order] = unit;
     a.value_begin_.push_back(static_cast<int>(a.values_.size()));
     for (int r = 0; r < node->num_results(); ++r) {
-      a.values_.push_back(node->result(r));
+      const ir::Value* v = node->result(r);
+      index_by_id[v->id()] = static_cast<int>(a.values_.size());
+      a.values_.push_back(v);
       a.unit_of_.push_back(unit);
+      // Here, while the node's results are in cache: a pass of its own
+      // would read every value of the graph again.
+      a.bytes_.push_back(ValueBytes(v->meta()));
     }
   }
   a.value_begin_.push_back(static_cast<int>(a.values_.size()));
   a.operand_begin_.push_back(static_cast<int>(a.operands_.size()));
-
-  a.bytes_.resize(a.values_.size());
-  for (size_t v = 0; v < a.values_.size(); ++v) a.bytes_[v] = ValueBytes(a.values_[v]->meta());
 
   // Outputs; liveness from the forward outputs and from the gradients.
   std::vector<bool> live_forward(num_units, false);
