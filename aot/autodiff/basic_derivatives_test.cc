@@ -26,11 +26,13 @@
 #include "aot/tensor/dispatcher.h"
 #include "aot/tensor/ops.h"
 #include "aot/tensor/tensor.h"
+#include "aot/tensor/testing/values.h"
 #include "gtest/gtest.h"
 
 namespace aot::autodiff {
 namespace {
 
+using op_testing::Values;
 using internal::CheckClose;
 using internal::GradCase;
 using internal::NumericalVjp;
@@ -205,11 +207,6 @@ absl::StatusOr<std::vector<Tensor>> Vjp(K op, const Groups& groups, const ir::At
   absl::Status s = FirstError(outputs);
   if (!s.ok()) return s;
   return RunRule(*call, outputs, grads, std::vector<bool>(call->operands.size(), true));
-}
-
-std::vector<double> Values(const Tensor& t) {
-  absl::StatusOr<std::vector<double>> v = t.ToVector<double>();
-  return v.ok() ? *v : std::vector<double>{};
 }
 
 TEST(BasicDerivativesTest, EveryCoveredOpHasARule) {

@@ -9,17 +9,13 @@
 
 #include "aot/tensor/ops.h"
 #include "aot/tensor/tensor.h"
+#include "aot/tensor/testing/values.h"
 #include "gtest/gtest.h"
 
 namespace aot {
 namespace {
 
-std::vector<double> Values(const Tensor& t) {
-  absl::StatusOr<std::vector<double>> v = t.ToVector<double>();
-  EXPECT_TRUE(v.ok()) << v.status();
-  return v.ok() ? *v : std::vector<double>{};
-}
-
+using op_testing::Values;
 void ExpectClose(const Tensor& actual, const Tensor& expected, double tol = 1e-5) {
   ASSERT_TRUE(actual.ok()) << actual.status();
   ASSERT_TRUE(expected.ok()) << expected.status();

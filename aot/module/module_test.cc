@@ -13,12 +13,14 @@
 #include "aot/module/state_dict.h"
 #include "aot/tensor/ops.h"
 #include "aot/tensor/tensor.h"
+#include "aot/tensor/testing/values.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace aot {
 namespace {
 
+using op_testing::Values;
 using ::testing::HasSubstr;
 
 // conv -> bn -> relu -> flatten -> seq(linear, relu, linear).
@@ -50,12 +52,6 @@ std::vector<std::string> Names(const NamedTensors& named) {
   std::vector<std::string> out;
   for (const auto& [name, t] : named) out.push_back(name);
   return out;
-}
-
-std::vector<double> Values(const Tensor& t) {
-  absl::StatusOr<std::vector<double>> v = t.ToVector<double>();
-  EXPECT_TRUE(v.ok()) << v.status();
-  return v.ok() ? *v : std::vector<double>{};
 }
 
 Tensor Input() { return randn({2, 2, 4, 4}, /*seed=*/7); }

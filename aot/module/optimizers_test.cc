@@ -7,22 +7,18 @@
 #include "absl/status/status.h"
 #include "aot/tensor/ops.h"
 #include "aot/tensor/tensor.h"
+#include "aot/tensor/testing/values.h"
 #include "gtest/gtest.h"
 
 namespace aot {
 namespace {
 
+using op_testing::Values;
 // Gradients fed to the optimizers, one vector per step (the same for every
 // test, so the reference arithmetic below is the only difference).
 const std::vector<std::vector<double>> kGrads = {
     {0.5, -1.0, 2.0}, {0.1, 0.3, -0.7}, {-0.4, 0.0, 1.5}, {1.2, -0.2, 0.05}};
 const std::vector<double> kStart = {1.0, -2.0, 0.5};
-
-std::vector<double> Values(const Tensor& t) {
-  absl::StatusOr<std::vector<double>> v = t.ToVector<double>();
-  EXPECT_TRUE(v.ok()) << v.status();
-  return v.ok() ? *v : std::vector<double>{};
-}
 
 Tensor Param(const std::vector<double>& values) {
   Tensor p = from_vector<double>(values, {static_cast<int64_t>(values.size())});

@@ -22,11 +22,13 @@
 #include "aot/partition/partition.h"
 #include "aot/tensor/ops.h"
 #include "aot/tensor/tensor.h"
+#include "aot/tensor/testing/values.h"
 #include "gtest/gtest.h"
 
 namespace aot::partition {
 namespace {
 
+using op_testing::Values;
 using internal::JointGraph;
 
 // Random inputs for `g`: normal floats, and (seed, offset) for i64[2] seeds.
@@ -47,12 +49,6 @@ std::vector<Tensor> RandomInputs(const ir::Graph& g, uint32_t seed) {
     out.push_back(Tensor::FromVector<float>(v, sizes));
   }
   return out;
-}
-
-std::vector<double> Values(const Tensor& t) {
-  absl::StatusOr<std::vector<double>> v = t.to(ir::DType::kFloat64).contiguous().ToVector<double>();
-  AOT_CHECK(v.ok()) << v.status();
-  return *v;
 }
 
 int CountUnseededRandom(const ir::Graph& g) {

@@ -13,12 +13,14 @@
 #include "aot/tensor/dispatcher.h"
 #include "aot/tensor/ops.h"
 #include "aot/tensor/tensor.h"
+#include "aot/tensor/testing/values.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace aot {
 namespace {
 
+using op_testing::Values;
 using ::testing::HasSubstr;
 using Shape = std::vector<int64_t>;
 
@@ -35,27 +37,6 @@ Tensor Random(const Shape& sizes, DType dtype, uint32_t seed) {
   for (double& x : v) x = dist(rng);
   if (dtype == DType::kFloat64) return Tensor::FromVector<double>(v, sizes);
   return Tensor::FromVector<float>(std::vector<float>(v.begin(), v.end()), sizes);
-}
-
-// Logical values in row-major order, read through the strides.
-std::vector<double> Values(const Tensor& t) {
-  EXPECT_TRUE(t.ok()) << t.status();
-  std::vector<double> out;
-  if (!t.ok()) return out;
-  const int r = t.dim();
-  std::vector<int64_t> idx(r, 0);
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    int64_t off = 0;
-    for (int d = 0; d < r; ++d) off += idx[d] * t.strides()[d];
-    out.push_back(VisitDType(t.dtype(), [&]<typename T>() {
-      return static_cast<double>(static_cast<ComputeType<T>>(t.data_ptr<T>()[off]));
-    }));
-    for (int d = r - 1; d >= 0; --d) {
-      if (++idx[d] < t.size(d)) break;
-      idx[d] = 0;
-    }
-  }
-  return out;
 }
 
 Shape Sizes(const Tensor& t) { return Shape(t.sizes().begin(), t.sizes().end()); }

@@ -12,24 +12,20 @@
 #include "aot/tensor/philox.h"
 #include "aot/tensor/scalar_types.h"
 #include "aot/tensor/tensor.h"
+#include "aot/tensor/testing/values.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace aot {
 namespace {
 
+using op_testing::Values;
 using ::testing::HasSubstr;
 using K = ir::OpKind;
 
 constexpr DType kAllDTypes[] = {DType::kFloat32, DType::kFloat64, DType::kFloat16, DType::kBFloat16,
                                 DType::kInt32,   DType::kInt64,   DType::kBool,    DType::kUInt8};
 constexpr DType kFloatDTypes[] = {DType::kFloat32, DType::kFloat64, DType::kFloat16, DType::kBFloat16};
-
-std::vector<double> Values(const Tensor& t) {
-  absl::StatusOr<std::vector<double>> v = t.ToVector<double>();
-  EXPECT_TRUE(v.ok()) << v.status();
-  return v.ok() ? *v : std::vector<double>{};
-}
 
 std::vector<int64_t> Sizes(const Tensor& t) { return std::vector<int64_t>(t.sizes().begin(), t.sizes().end()); }
 

@@ -8,11 +8,13 @@
 #include <vector>
 
 #include "aot/tensor/ops.h"
+#include "aot/tensor/testing/values.h"
 #include "gtest/gtest.h"
 
 namespace aot {
 namespace {
 
+using op_testing::Values;
 using ir::OpKind;
 
 Tensor Random(std::vector<int64_t> sizes, DType dtype, double lo, double hi, uint32_t seed) {
@@ -23,12 +25,6 @@ Tensor Random(std::vector<int64_t> sizes, DType dtype, double lo, double hi, uin
   std::vector<double> v(n);
   for (double& x : v) x = dist(gen);
   return Tensor::FromVector<double>(v, sizes).to(dtype);
-}
-
-std::vector<double> Values(const Tensor& t) {
-  absl::StatusOr<std::vector<double>> v = t.ToVector<double>();
-  EXPECT_TRUE(v.ok()) << v.status();
-  return v.ok() ? *v : std::vector<double>{};
 }
 
 void ExpectNear(const Tensor& got, const std::vector<double>& want, double tol, const std::string& what) {

@@ -11,12 +11,14 @@
 #include "aot/tensor/ops.h"
 #include "aot/tensor/scalar_types.h"
 #include "aot/tensor/tensor.h"
+#include "aot/tensor/testing/values.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace aot {
 namespace {
 
+using op_testing::Values;
 using ::testing::HasSubstr;
 using K = ir::OpKind;
 
@@ -59,12 +61,6 @@ std::vector<double> Doubles(const std::vector<T>& v) {
   std::vector<double> out;
   for (size_t i = 0; i < v.size(); ++i) out.push_back(AsDouble<T>(v[i]));
   return out;
-}
-
-std::vector<double> Values(const Tensor& t) {
-  absl::StatusOr<std::vector<double>> v = t.ToVector<double>();
-  EXPECT_TRUE(v.ok()) << v.status();
-  return v.ok() ? *v : std::vector<double>{};
 }
 
 std::vector<int64_t> Sizes(const Tensor& t) { return std::vector<int64_t>(t.sizes().begin(), t.sizes().end()); }

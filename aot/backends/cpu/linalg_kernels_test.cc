@@ -10,12 +10,14 @@
 #include "absl/status/status.h"
 #include "aot/tensor/ops.h"
 #include "aot/tensor/tensor.h"
+#include "aot/tensor/testing/values.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace aot {
 namespace {
 
+using op_testing::Values;
 using ::testing::HasSubstr;
 
 using Shape = std::vector<int64_t>;
@@ -35,29 +37,6 @@ Tensor Random(const Shape& sizes, DType dtype, uint32_t seed) {
   std::vector<float> f(v.begin(), v.end());
   Tensor t = Tensor::FromVector<float>(f, sizes);
   return dtype == DType::kFloat32 ? t : t.to(dtype);
-}
-
-// The logical values of `t` in row-major order, read through its strides
-// (no kernel involved).
-std::vector<double> Values(const Tensor& t) {
-  EXPECT_TRUE(t.ok()) << t.status();
-  std::vector<double> out;
-  if (!t.ok()) return out;
-  const int r = t.dim();
-  const int64_t n = t.numel();
-  std::vector<int64_t> idx(r, 0);
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t off = 0;
-    for (int d = 0; d < r; ++d) off += idx[d] * t.strides()[d];
-    out.push_back(VisitDType(t.dtype(), [&]<typename T>() {
-      return static_cast<double>(static_cast<ComputeType<T>>(t.data_ptr<T>()[off]));
-    }));
-    for (int d = r - 1; d >= 0; --d) {
-      if (++idx[d] < t.size(d)) break;
-      idx[d] = 0;
-    }
-  }
-  return out;
 }
 
 Shape Sizes(const Tensor& t) { return Shape(t.sizes().begin(), t.sizes().end()); }

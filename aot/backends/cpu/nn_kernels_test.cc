@@ -15,12 +15,14 @@
 #include "aot/tensor/ops.h"
 #include "aot/tensor/scalar_types.h"
 #include "aot/tensor/tensor.h"
+#include "aot/tensor/testing/values.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace aot {
 namespace {
 
+using op_testing::Values;
 using ::testing::HasSubstr;
 using K = ir::OpKind;
 using Vec = std::vector<double>;
@@ -34,26 +36,6 @@ int64_t Numel(const std::vector<int64_t>& sizes) {
 }
 
 std::vector<int64_t> Sizes(const Tensor& t) { return std::vector<int64_t>(t.sizes().begin(), t.sizes().end()); }
-
-// The logical row-major values of `t`, read through its strides.
-Vec Values(const Tensor& t) {
-  EXPECT_TRUE(t.ok()) << t.status();
-  Vec out;
-  if (!t.ok()) return out;
-  const int rank = t.dim();
-  VisitDType(t.dtype(), [&]<typename T>() {
-    const T* p = t.data_ptr<T>();
-    for (int64_t k = 0; k < t.numel(); ++k) {
-      int64_t off = 0, rem = k;
-      for (int d = rank - 1; d >= 0; --d) {
-        off += (rem % t.sizes()[d]) * t.strides()[d];
-        rem /= t.sizes()[d];
-      }
-      out.push_back(static_cast<double>(static_cast<ComputeType<T>>(p[off])));
-    }
-  });
-  return out;
-}
 
 Vec RandomVec(int64_t n, uint32_t seed, double lo = -2, double hi = 2) {
   std::mt19937 rng(seed);

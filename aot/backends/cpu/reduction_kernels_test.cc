@@ -16,12 +16,14 @@
 #include "aot/tensor/ops.h"
 #include "aot/tensor/scalar_types.h"
 #include "aot/tensor/tensor.h"
+#include "aot/tensor/testing/values.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace aot {
 namespace {
 
+using op_testing::Values;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
@@ -38,27 +40,6 @@ int64_t Numel(const std::vector<int64_t>& sizes) {
 }
 
 std::vector<int64_t> Sizes(const Tensor& t) { return std::vector<int64_t>(t.sizes().begin(), t.sizes().end()); }
-
-// The logical row-major values of `t`, read through its strides (needs no
-// copy kernel).
-std::vector<double> Values(const Tensor& t) {
-  EXPECT_TRUE(t.ok()) << t.status();
-  std::vector<double> out;
-  if (!t.ok()) return out;
-  const int rank = t.dim();
-  VisitDType(t.dtype(), [&]<typename T>() {
-    const T* p = t.data_ptr<T>();
-    for (int64_t k = 0; k < t.numel(); ++k) {
-      int64_t off = 0, rem = k;
-      for (int d = rank - 1; d >= 0; --d) {
-        off += (rem % t.sizes()[d]) * t.strides()[d];
-        rem /= t.sizes()[d];
-      }
-      out.push_back(static_cast<double>(static_cast<ComputeType<T>>(p[off])));
-    }
-  });
-  return out;
-}
 
 template <typename T>
 Tensor RandomTensor(const std::vector<int64_t>& sizes, uint32_t seed) {

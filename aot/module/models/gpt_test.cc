@@ -7,17 +7,13 @@
 #include "aot/module/optimizers.h"
 #include "aot/tensor/ops.h"
 #include "aot/tensor/tensor.h"
+#include "aot/tensor/testing/values.h"
 #include "gtest/gtest.h"
 
 namespace aot::models {
 namespace {
 
-std::vector<double> Values(const Tensor& t) {
-  absl::StatusOr<std::vector<double>> v = t.ToVector<double>();
-  EXPECT_TRUE(v.ok()) << v.status();
-  return v.ok() ? *v : std::vector<double>{};
-}
-
+using op_testing::Values;
 GPTConfig Small() { return {.vocab_size = 11, .block_size = 8, .n_layer = 2, .n_head = 2, .n_embd = 16}; }
 
 Tensor Tokens(std::vector<int64_t> ids, int64_t b, int64_t t) { return from_vector<int64_t>(ids, {b, t}); }

@@ -6,17 +6,13 @@
 
 #include "aot/tensor/ops.h"
 #include "aot/tensor/tensor.h"
+#include "aot/tensor/testing/values.h"
 #include "gtest/gtest.h"
 
 namespace aot::models {
 namespace {
 
-std::vector<double> Values(const Tensor& t) {
-  absl::StatusOr<std::vector<double>> v = t.ToVector<double>();
-  EXPECT_TRUE(v.ok()) << v.status();
-  return v.ok() ? *v : std::vector<double>{};
-}
-
+using op_testing::Values;
 TEST(ResNetTest, ResNet18HasTorchvisionsParameters) {
   std::shared_ptr<ResNet> net = ResNet18(/*num_classes=*/1000);
   EXPECT_EQ(net->NumParameters(), 11689512);
