@@ -53,7 +53,7 @@ std::unique_ptr<Graph> BuildRichGraph() {
   TensorMeta tm = F32({8, 4});
   tm.strides = {1, 8};  // A transposed view.
   Value* t = g->AddInput("t", tm);
-  TensorMeta sm(Shape(absl::InlinedVector<Dim, 6>{Dim::Symbol("B"), Dim(8)}), DType::kFloat32);
+  TensorMeta sm(Shape(DimVec{Dim::Symbol("B"), Dim(8)}), DType::kFloat32);
   Value* s = g->AddInput("s", sm);
   Value* c = g->AddInput("c", TensorMeta(Shape{3}, DType::kFloat16, Device::Cuda(1)));
   Value* w = g->AddInput("w", F32({6, 8}));

@@ -73,7 +73,7 @@ absl::StatusOr<TensorMeta> Parser::ReadType() {
   AOT_ASSIGN_OR_RETURN(AttrValue dtype, internal::ReadAttrLiteral(lex_, AttrType::kDType, false));
   meta.dtype = dtype.dtype();
   AOT_RETURN_IF_ERROR(lex_.Expect('['));
-  absl::InlinedVector<Dim, 6> dims;
+  DimVec dims;
   if (!lex_.peek().Is(']')) {
     do {
       const Token& t = lex_.peek();

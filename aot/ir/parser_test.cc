@@ -101,7 +101,7 @@ std::unique_ptr<Graph> BuildManyOpsGraph() {
   Value* seed = g.AddInput("seed", Meta({2}, DType::kInt64));
   Value* emb = g.AddInput("emb", Meta({10, 6}));
   Value* cx = g.AddInput("cx", Meta({2, 3}, DType::kFloat16, Device::Cuda(1)));
-  TensorMeta sm(Shape(absl::InlinedVector<Dim, 6>{Dim::Symbol("batch"), Dim(3)}), DType::kFloat32);
+  TensorMeta sm(Shape(DimVec{Dim::Symbol("batch"), Dim(3)}), DType::kFloat32);
   Value* sx = g.AddInput("sx", sm);
   TensorMeta strided = Meta({4, 3});
   strided.strides = {1, 4};
@@ -329,7 +329,7 @@ TEST(ParserTest, ManyOpsGraphRoundTrips) {
 TEST(ParserTest, UnusualNamesAndStringsRoundTrip) {
   Graph g("name with \"quotes\"\n");
   Value* x = g.AddInput("x", Meta({2}));
-  TensorMeta odd(Shape(absl::InlinedVector<Dim, 6>{Dim::Symbol("2n"), Dim::Symbol("None")}), DType::kFloat32);
+  TensorMeta odd(Shape(DimVec{Dim::Symbol("2n"), Dim::Symbol("None")}), DType::kFloat32);
   Value* s = g.AddInput("s", odd);
   absl::StatusOr<Node*> a = g.CreateUnchecked(OpKind::kNeg, {{x}}, {}, {Meta({2})}, {"a.b"});
   ASSERT_TRUE(a.ok()) << a.status();

@@ -121,7 +121,7 @@ TEST(PrinterTest, PrintsListOptionalAndMultiResultNodes) {
 
 TEST(PrinterTest, PrintsTypeDetails) {
   Graph g("types");
-  TensorMeta sym(Shape(absl::InlinedVector<Dim, 6>{Dim::Symbol("B"), Dim(3)}), DType::kBFloat16);
+  TensorMeta sym(Shape(DimVec{Dim::Symbol("B"), Dim(3)}), DType::kBFloat16);
   TensorMeta strided = Meta({2, 3}, DType::kFloat16, Device::Cuda(0));
   strided.strides = {1, 2};
   strided.requires_grad = true;

@@ -56,13 +56,18 @@ class Dim {
   const std::string* symbol_ = nullptr;  // Interned, never freed.
 };
 
+// A shape's dimensions: inline up to rank 4 (nearly every tensor of a
+// model), on the heap beyond. Every value of a graph holds one, so its
+// inline size is graph memory (see docs/building.md, Compile latency).
+using DimVec = absl::InlinedVector<Dim, 4>;
+
 // The dimensions of a tensor. Rank 0 is a scalar.
 class Shape {
  public:
   Shape() = default;
   Shape(std::initializer_list<int64_t> sizes);
   explicit Shape(absl::Span<const int64_t> sizes);
-  explicit Shape(absl::InlinedVector<Dim, 6> dims) : dims_(std::move(dims)) {}
+  explicit Shape(DimVec dims) : dims_(std::move(dims)) {}
 
   int rank() const { return static_cast<int>(dims_.size()); }
   const Dim& dim(int i) const { return dims_[i]; }
@@ -91,7 +96,7 @@ class Shape {
   }
 
  private:
-  absl::InlinedVector<Dim, 6> dims_;
+  DimVec dims_;
 };
 
 // Everything the IR knows about a tensor value without its data.

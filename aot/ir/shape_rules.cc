@@ -719,8 +719,8 @@ absl::StatusOr<Metas> Matmul(const ShapeContext& ctx) {
     return ctx.Error(absl::StrCat("cannot multiply ", a.ToString(), " by ", b.ToString(), ": inner dimensions ",
                                   k1.ToString(), " and ", k2.ToString(), " differ"));
   }
-  Shape batch_a(absl::InlinedVector<Dim, 6>(sa.dims().begin(), sa.dims().end() - 2));
-  Shape batch_b(absl::InlinedVector<Dim, 6>(sb.dims().begin(), sb.dims().end() - 2));
+  Shape batch_a(DimVec(sa.dims().begin(), sa.dims().end() - 2));
+  Shape batch_b(DimVec(sb.dims().begin(), sb.dims().end() - 2));
   absl::StatusOr<Shape> batch = BroadcastShapes(batch_a, batch_b);
   if (!batch.ok()) {
     return ctx.Error(absl::StrCat("batch dimensions of ", a.ToString(), " and ", b.ToString(),
