@@ -226,6 +226,24 @@ __device__ __forceinline__ Moments<C> MergeMoments(Moments<C> a, Moments<C> b) {
   return {n, a.mean + d * fb, a.m2 + b.m2 + d * d * a.n * fb};
 }
 
+// The moments of the V values of one vector (two passes over registers:
+// the mean, then the squared deviations from it).
+template <typename T, int V>
+__device__ __forceinline__ Moments<Compute<T>> VecMoments(const VecOf<T, V>& v) {
+  using C = Compute<T>;
+  C s = C(0);
+#pragma unroll
+  for (int j = 0; j < V; ++j) s += ToC(v.v[j]);
+  const C mu = s * (C(1) / C(V));
+  C q = C(0);
+#pragma unroll
+  for (int j = 0; j < V; ++j) {
+    const C d = ToC(v.v[j]) - mu;
+    q += d * d;
+  }
+  return {C(V), mu, q};
+}
+
 // MergeMoments as a reduction op (WarpReduce, BlockReduce).
 template <typename C>
 struct MomentsOp {

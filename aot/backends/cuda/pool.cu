@@ -575,23 +575,6 @@ struct BnFusedArgs {
   double eps = 0, momentum = 0;
 };
 
-// The V values' own moments (two passes over registers).
-template <typename T, int V>
-__device__ __forceinline__ Moments<Compute<T>> VecMoments(const VecOf<T, V>& v) {
-  using C = Compute<T>;
-  C s = C(0);
-#pragma unroll
-  for (int j = 0; j < V; ++j) s += ToC(v.v[j]);
-  const C mu = s * (C(1) / C(V));
-  C q = C(0);
-#pragma unroll
-  for (int j = 0; j < V; ++j) {
-    const C d = ToC(v.v[j]) - mu;
-    q += d * d;
-  }
-  return {C(V), mu, q};
-}
-
 template <typename T, int V>
 __device__ __forceinline__ VecOf<T, V> LoadVecOf(const VecOf<T, V>* p) {
   if constexpr (sizeof(VecOf<T, V>) == 16) {

@@ -157,20 +157,11 @@ struct WelfordOp {
     const C fb = static_cast<C>(b.n) / static_cast<C>(n);
     return {n, a.mean + d * fb, a.m2 + b.m2 + d * d * static_cast<C>(a.n) * fb};
   }
-  // The V values' own statistics (two passes over registers).
+  // The V values' own statistics (VecMoments).
   template <int V>
   __device__ Acc Chunk(const VecOf<T, V>& v, int64_t, int64_t) const {
-    C s = C(0);
-#pragma unroll
-    for (int j = 0; j < V; ++j) s += ToC(v.v[j]);
-    const C mean = s * (C(1) / C(V));
-    C m2 = C(0);
-#pragma unroll
-    for (int j = 0; j < V; ++j) {
-      const C d = ToC(v.v[j]) - mean;
-      m2 += d * d;
-    }
-    return {V, mean, m2};
+    const Moments<C> m = VecMoments<T, V>(v);
+    return {V, m.mean, m.m2};
   }
 };
 
