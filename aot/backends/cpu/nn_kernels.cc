@@ -30,8 +30,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "aot/backends/cpu/cpu_utils.h"
-#include "aot/backends/cpu/exp_avx512.h"
 #include "aot/backends/cpu/reduce_utils.h"
+#include "aot/backends/cpu/row_avx512.h"
 #include "aot/backends/cpu/strided.h"
 #include "aot/base/status_macros.h"
 #include "aot/tensor/dispatcher.h"
@@ -180,6 +180,31 @@ void ExpScale(const C* x, C m, C scale, C* y, int64_t n) {
   for (; j < n; ++j) y[j] = Exp<C>(x[j] - m) * scale;
 }
 
+// y[j] *= scale for j in [0, n).
+template <typename C>
+void ScaleRow(C* y, C scale, int64_t n) {
+  if constexpr (std::is_same_v<C, float>) {
+    if (HasAvx512F()) {
+      ScaleAvx512(y, scale, n);
+      return;
+    }
+  }
+  for (int64_t j = 0; j < n; ++j) y[j] *= scale;
+}
+
+// y[j] = (x[j] - m) - c for j in [0, n): log_softmax's output, the exact
+// shift first, as PyTorch (m + c would round at the magnitude of m).
+template <typename C>
+void ShiftSubRow(const C* x, C m, C c, C* y, int64_t n) {
+  if constexpr (std::is_same_v<C, float>) {
+    if (HasAvx512F()) {
+      ShiftSubAvx512(x, m, c, y, n);
+      return;
+    }
+  }
+  for (int64_t j = 0; j < n; ++j) y[j] = (x[j] - m) - c;
+}
+
 // Softmax (kLog: log_softmax) of one row of d elements split across the
 // threads: per-thread (max, sum) pairs merged in order, then the outputs.
 // All -inf gives NaN, as the per-row path (exp(-inf - -inf)).
@@ -200,8 +225,7 @@ void SoftmaxLongRow(const C* x, C* y, int64_t d) {
   const C m = all_neg_inf ? std::numeric_limits<C>::quiet_NaN() : total.m;
   ParallelFor(d, kGrain, [&](int64_t b, int64_t e) {
     if constexpr (kLog) {
-      const C log_s = static_cast<C>(std::log(total.s));
-      for (int64_t j = b; j < e; ++j) y[j] = (x[j] - m) - log_s;
+      ShiftSubRow<C>(x + b, m, static_cast<C>(std::log(total.s)), y + b, e - b);
     } else {
       ExpScale<C>(x + b, m, static_cast<C>(1.0 / total.s), y + b, e - b);
     }
@@ -221,13 +245,9 @@ void SoftmaxForward(const C* x, C* y, int64_t outer, int64_t d, int64_t inner) {
         C* yr = y + o * d;
         const C m = MaxRow(xr, d);
         if constexpr (kLog) {
-          // (x - m) - log(s): exact shift first, as PyTorch (m + log(s) would
-          // round at the magnitude of m).
-          const C log_s = static_cast<C>(std::log(ExpShiftSum<C>(xr, m, nullptr, d)));
-          for (int64_t j = 0; j < d; ++j) yr[j] = (xr[j] - m) - log_s;
+          ShiftSubRow<C>(xr, m, static_cast<C>(std::log(ExpShiftSum<C>(xr, m, nullptr, d))), yr, d);
         } else {
-          const C inv = static_cast<C>(1.0 / ExpShiftSum<C>(xr, m, yr, d));
-          for (int64_t j = 0; j < d; ++j) yr[j] *= inv;
+          ScaleRow<C>(yr, static_cast<C>(1.0 / ExpShiftSum<C>(xr, m, yr, d)), d);
         }
       }
     });

@@ -38,7 +38,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "aot/backends/cpu/cpu_utils.h"
-#include "aot/backends/cpu/exp_avx512.h"
+#include "aot/backends/cpu/row_avx512.h"
 #include "aot/backends/cpu/vec_math.h"
 #include "aot/tensor/scalar_types.h"
 #include "aot/tensor/tensor.h"
@@ -194,9 +194,12 @@ inline constexpr int kMinMaxLanes = sizeof(C) >= 16 ? 8 : static_cast<int>(128 /
 
 // Max (kMax) or min of float x[0, n), NaN-propagating as MaxNan / MinNan:
 // four AVX2 accumulators in registers, NaN tracked separately (vmaxps
-// drops a NaN in its first operand).
+// drops a NaN in its first operand); on 16 lanes where the CPU has
+// AVX-512F.
 template <bool kMax>
 inline float MinMaxRowF(const float* x, int64_t n) {
+  // Twice the lanes where the CPU has them (row_avx512.h).
+  if (HasAvx512F()) return kMax ? MaxRowAvx512(x, n) : MinRowAvx512(x, n);
   const float init = kMax ? -std::numeric_limits<float>::infinity() : std::numeric_limits<float>::infinity();
   auto comb = [](__m256 a, __m256 b) { return kMax ? _mm256_max_ps(a, b) : _mm256_min_ps(a, b); };
   __m256 a0 = _mm256_set1_ps(init), a1 = a0, a2 = a0, a3 = a0;
@@ -296,7 +299,7 @@ inline double ExpShiftSumAvx2(const float* x, float shift, float* y, int64_t n) 
 // every i, as when shift is the max of x[0, n) (every caller's). float: one
 // fused loop (ExpBoundedF8 into four float accumulators per block of
 // kSumBlock, blocks added in double), on 16 lanes where the CPU has
-// AVX-512F (exp_avx512.h), else on 8 (ExpShiftSumAvx2).
+// AVX-512F (row_avx512.h), else on 8 (ExpShiftSumAvx2).
 //
 // Note [Prefetching the next block]
 // The row kernels make two passes over each block that fits in L1 (the max,
@@ -311,7 +314,7 @@ inline double ExpShiftSumAvx2(const float* x, float shift, float* y, int64_t n) 
 template <typename C>
 inline double ExpShiftSum(const C* x, C shift, C* y, int64_t n) {
   if constexpr (std::is_same_v<C, float>) {
-    // Twice the lanes where the CPU has them (exp_avx512.h).
+    // Twice the lanes where the CPU has them (row_avx512.h).
     if (HasAvx512F()) return ExpShiftSumAvx512(x, shift, y, n, kSumBlock, kExpPrefetch);
     return ExpShiftSumAvx2(x, shift, y, n);
   } else {

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "aot/backends/cpu/exp_avx512.h"
 #include "aot/backends/cpu/reduce_utils.h"
+#include "aot/backends/cpu/row_avx512.h"
 #include "aot/backends/cpu/vec_math.h"
 #include "gtest/gtest.h"
 
@@ -210,6 +210,47 @@ TEST(VecMathTest, Avx512LoopsMatchTheAvx2Loop) {
       }
     }
     EXPECT_EQ(z[n], 7.0f) << "wrote past the end";
+  }
+}
+
+// The AVX-512F max/min, scale and shift loops against plain scalar loops,
+// over every kind of tail, with NaN and infinities at the start, middle and
+// end.
+TEST(VecMathTest, Avx512RowLoopsMatchScalarLoops) {
+  if (!HasAvx512F()) GTEST_SKIP() << "this CPU has no AVX-512F";
+  const std::vector<float> sweep = Sweep(-40.0f, 40.0f, 5003);
+  for (int64_t n : {0, 1, 15, 16, 17, 63, 64, 65, 127, 1025, 5003}) {
+    for (int64_t special : {int64_t{-1}, int64_t{0}, n / 2, n - 1}) {
+      if (special >= n) continue;
+      for (float value : {std::numeric_limits<float>::quiet_NaN(), kInf, -kInf}) {
+        std::vector<float> x(sweep.begin(), sweep.begin() + n);
+        if (special >= 0) x[special] = value;
+        SCOPED_TRACE("n = " + std::to_string(n) + ", x[" + std::to_string(special) + "] = " + std::to_string(value));
+        float want_max = -kInf, want_min = kInf;
+        for (float v : x) {
+          want_max = MaxNan()(want_max, v);
+          want_min = MinNan()(want_min, v);
+        }
+        const float got_max = MaxRowAvx512(x.data(), n), got_min = MinRowAvx512(x.data(), n);
+        EXPECT_TRUE(got_max == want_max || (std::isnan(got_max) && std::isnan(want_max))) << got_max << " " << want_max;
+        EXPECT_TRUE(got_min == want_min || (std::isnan(got_min) && std::isnan(want_min))) << got_min << " " << want_min;
+        std::vector<float> y(n + 1, 7.0f), z(n + 1, 7.0f);
+        std::copy(x.begin(), x.end(), y.begin());
+        ScaleAvx512(y.data(), 0.375f, n);
+        ShiftSubAvx512(x.data(), 1.5f, 0.25f, z.data(), n);
+        for (int64_t i = 0; i < n; ++i) {
+          const float scaled = x[i] * 0.375f, shifted = (x[i] - 1.5f) - 0.25f;
+          if (std::isnan(x[i])) {
+            EXPECT_TRUE(std::isnan(y[i]) && std::isnan(z[i])) << i;
+          } else {
+            EXPECT_EQ(std::bit_cast<uint32_t>(y[i]), std::bit_cast<uint32_t>(scaled)) << i;
+            EXPECT_EQ(std::bit_cast<uint32_t>(z[i]), std::bit_cast<uint32_t>(shifted)) << i;
+          }
+        }
+        EXPECT_EQ(y[n], 7.0f) << "wrote past the end";
+        EXPECT_EQ(z[n], 7.0f) << "wrote past the end";
+      }
+    }
   }
 }
 

@@ -1,0 +1,45 @@
+// The row loops of the softmax family and logsumexp on 16 lanes
+// (AVX-512F), picked at run time where the CPU has them (HasAvx512F): the
+// kernels are built for AVX2, and these loops are nearly all of those
+// kernels' work, so twice the lanes is up to twice the speed (Note [Row
+// loops on AVX-512] in row_avx512.cc has the figures). Each exp is computed
+// with the operations of ExpBoundedF8 (vec_math.h, Note [Fast expf]), so the
+// values are the AVX2 path's bit for bit; only the order of the sums
+// differs. Private to aot/backends/cpu.
+#ifndef AOT_BACKENDS_CPU_ROW_AVX512_H_
+#define AOT_BACKENDS_CPU_ROW_AVX512_H_
+
+#include <cstdint>
+
+namespace aot::cpu {
+
+// Whether this CPU runs AVX-512F (checked once).
+bool HasAvx512F();
+
+// ExpShiftSum (reduce_utils.h) for float: writes y[i] = exp(x[i] - shift)
+// (y may be null) and returns their sum, summed in float within blocks of
+// `block` elements and in double across them, prefetching `ahead` elements
+// past the end of each block. Requires x[i] - shift <= 89 or NaN, and
+// HasAvx512F().
+double ExpShiftSumAvx512(const float* x, float shift, float* y, int64_t n, int64_t block, int64_t ahead);
+
+// y[j] = exp(x[j] - m) * scale for j in [0, n), where m >= x[j] or NaN.
+// Requires HasAvx512F().
+void ExpScaleAvx512(const float* x, float m, float scale, float* y, int64_t n);
+
+// The max (MaxRowAvx512) or min of x[0, n), NaN if any element is NaN, and
+// -inf (+inf for the min) when n is 0: MinMaxRowF (reduce_utils.h) on 16
+// lanes. Requires HasAvx512F().
+float MaxRowAvx512(const float* x, int64_t n);
+float MinRowAvx512(const float* x, int64_t n);
+
+// y[j] *= scale for j in [0, n). Requires HasAvx512F().
+void ScaleAvx512(float* y, float scale, int64_t n);
+
+// y[j] = (x[j] - m) - c for j in [0, n): log_softmax's output. Requires
+// HasAvx512F().
+void ShiftSubAvx512(const float* x, float m, float c, float* y, int64_t n);
+
+}  // namespace aot::cpu
+
+#endif  // AOT_BACKENDS_CPU_ROW_AVX512_H_
