@@ -14,7 +14,10 @@
 // Chunks of the standard sizes (4 KiB doubling to 256 KiB) go back to a
 // process-wide pool when the arena goes away (up to 64 MiB in all), so that
 // building and dropping graphs over and over does not hand the same memory
-// back to the operating system and fault it in again each time.
+// back to the operating system and fault it in again each time. The
+// 256 KiB chunks, which hold nearly all of a big graph, are slices of 2 MiB
+// slabs advised for transparent huge pages (Note [Arena chunks on huge
+// pages] in arena.cc).
 #ifndef AOT_BASE_ARENA_H_
 #define AOT_BASE_ARENA_H_
 
@@ -64,6 +67,7 @@ class Arena {
   struct Chunk {
     char* data;
     size_t size;
+    bool pooled;  // From the chunk pool (else new[]).
   };
 
   // Starts a new chunk big enough for `bytes` (chunks are max_align_t

@@ -61,5 +61,28 @@ TEST(ArenaTest, ChunksOfAFreedArenaAreReused) {
   EXPECT_EQ(again.Allocate(64, 8), first);
 }
 
+// Past the first 256 KiB chunks, chunks are slices of 2 MiB slabs: a big
+// arena's blocks are disjoint and keep what was written to them, and a
+// second big arena after the first reuses its slices.
+TEST(ArenaTest, BigArenasUseDisjointSlabSlices) {
+  constexpr int kBlocks = 6000;
+  constexpr size_t kBytes = 1000;  // 6 MB in all: three slabs and more.
+  for (int round = 0; round < 2; ++round) {
+    Arena arena;
+    std::vector<unsigned char*> blocks;
+    for (int i = 0; i < kBlocks; ++i) {
+      auto* p = static_cast<unsigned char*>(arena.Allocate(kBytes, 8));
+      std::fill_n(p, kBytes, static_cast<unsigned char>(i * 7 + round));
+      blocks.push_back(p);
+    }
+    for (int i = 0; i < kBlocks; ++i) {
+      for (size_t b : {size_t{0}, kBytes / 2, kBytes - 1}) {
+        ASSERT_EQ(blocks[i][b], static_cast<unsigned char>(i * 7 + round)) << "block " << i << " byte " << b;
+      }
+    }
+    EXPECT_GE(arena.bytes_reserved(), kBlocks * kBytes);
+  }
+}
+
 }  // namespace
 }  // namespace aot
