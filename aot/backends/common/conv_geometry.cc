@@ -90,4 +90,22 @@ absl::Status CheckFloatPair(const OpCall& call, const Tensor& a, const Tensor& b
   return absl::OkStatus();
 }
 
+absl::StatusOr<ConvGeometry> ConvBackwardInputGeometry(const OpCall& call) {
+  const Tensor& grad = call.input(0);
+  const Tensor& weight = call.input(1);
+  AOT_RETURN_IF_ERROR(CheckFloatPair(call, grad, weight));
+  AOT_ASSIGN_OR_RETURN(ConvGeometry g, ConvGeometryOf(call, call.attr("input_size").ints(), weight.sizes()));
+  AOT_RETURN_IF_ERROR(CheckConvGradOutput(call, grad, g));
+  return g;
+}
+
+absl::StatusOr<ConvGeometry> ConvBackwardWeightGeometry(const OpCall& call) {
+  const Tensor& grad = call.input(0);
+  const Tensor& input = call.input(1);
+  AOT_RETURN_IF_ERROR(CheckFloatPair(call, grad, input));
+  AOT_ASSIGN_OR_RETURN(ConvGeometry g, ConvGeometryOf(call, input.sizes(), call.attr("weight_size").ints()));
+  AOT_RETURN_IF_ERROR(CheckConvGradOutput(call, grad, g));
+  return g;
+}
+
 }  // namespace aot::backends

@@ -53,6 +53,13 @@ int64_t PoolOutputSize(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d, b
 absl::StatusOr<ConvGeometry> ConvGeometryOf(const OpCall& call, absl::Span<const int64_t> input,
                                             absl::Span<const int64_t> weight);
 
+// The geometry of conv2d_backward_input (operands grad, weight; attribute
+// input_size) and of conv2d_backward_weight (operands grad, input;
+// attribute weight_size), with their operands checked: a floating pair,
+// the sizes as in ConvGeometryOf, grad of the output's shape.
+absl::StatusOr<ConvGeometry> ConvBackwardInputGeometry(const OpCall& call);
+absl::StatusOr<ConvGeometry> ConvBackwardWeightGeometry(const OpCall& call);
+
 // InvalidArgument unless `grad` has the convolution's output shape.
 absl::Status CheckConvGradOutput(const OpCall& call, const Tensor& grad, const ConvGeometry& g);
 

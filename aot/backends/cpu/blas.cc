@@ -14,18 +14,6 @@
 
 namespace aot::cpu {
 
-std::optional<BlasLayout> LayoutOf(int64_t rows, int64_t cols, int64_t rs, int64_t cs) {
-  // The stride of a size-1 dimension is never used: pick the one that suits.
-  if (cols <= 1) cs = 1;
-  if (rows <= 1) rs = std::max<int64_t>(cols, 1);
-  if (cs == 1 && rs >= std::max<int64_t>(cols, 1)) return BlasLayout{false, rs};
-  // Column-major: the transpose of a row-major cols x rows matrix.
-  if (rows <= 1) rs = 1;
-  if (cols <= 1) cs = std::max<int64_t>(rows, 1);
-  if (rs == 1 && cs >= std::max<int64_t>(rows, 1)) return BlasLayout{true, cs};
-  return std::nullopt;
-}
-
 namespace {
 
 // Zeroes or scales the m x n matrix C by beta (the K == 0 product, and what

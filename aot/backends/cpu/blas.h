@@ -17,6 +17,7 @@
 #include <optional>
 
 #include "absl/status/status.h"
+#include "aot/backends/common/matmul_layout.h"
 
 namespace aot::cpu {
 
@@ -30,19 +31,10 @@ struct StridedMatrix {
   int64_t cs = 0;
 };
 
-// How a matrix is handed to a row-major BLAS: as stored (trans = false,
-// element (r, c) at r * ld + c) or as the transpose of a stored row-major
-// matrix (trans = true, element (r, c) at c * ld + r).
-struct BlasLayout {
-  bool trans = false;
-  int64_t ld = 1;
-};
-
-// Returns the layout that passes a rows x cols matrix with strides (rs, cs)
-// to BLAS without a copy, or nullopt if there is none (e.g. both strides
-// differ from 1, or a zero stride from expand()). Strides of size-1
-// dimensions are ignored.
-std::optional<BlasLayout> LayoutOf(int64_t rows, int64_t cols, int64_t rs, int64_t cs);
+// How a matrix is handed to a row-major BLAS, and whether it can be without
+// a copy (aot/backends/common/matmul_layout.h).
+using backends::BlasLayout;
+using backends::LayoutOf;
 
 // C = alpha * A B + beta * C, where A is m x k, B is k x n and C is m x n
 // row-major with row stride ldc (>= n). beta == 0 overwrites C (NaN in C is

@@ -39,7 +39,6 @@ namespace {
 
 const std::string& OpName(const OpCall& call) { return call.op->name(); }
 
-using backends::CheckConvGradOutput;
 using backends::CheckFloatPair;
 using backends::ConvGeometry;
 using backends::ConvGeometryOf;
@@ -398,10 +397,8 @@ KernelResult Conv2dKernel(const OpCall& call) {
 KernelResult Conv2dBackwardInputKernel(const OpCall& call) {
   const Tensor& grad = call.input(0);
   const Tensor& weight = call.input(1);
-  AOT_RETURN_IF_ERROR(CheckFloatPair(call, grad, weight));
+  AOT_ASSIGN_OR_RETURN(ConvGeometry g, backends::ConvBackwardInputGeometry(call));
   const std::vector<int64_t>& input_size = call.attr("input_size").ints();
-  AOT_ASSIGN_OR_RETURN(ConvGeometry g, ConvGeometryOf(call, input_size, weight.sizes()));
-  AOT_RETURN_IF_ERROR(CheckConvGradOutput(call, grad, g));
   const DType dtype = ComputeDType(grad.dtype());
   Tensor dx = Tensor::Empty(input_size, dtype);
   AOT_RETURN_IF_ERROR(dx.status());
@@ -422,10 +419,8 @@ KernelResult Conv2dBackwardInputKernel(const OpCall& call) {
 KernelResult Conv2dBackwardWeightKernel(const OpCall& call) {
   const Tensor& grad = call.input(0);
   const Tensor& input = call.input(1);
-  AOT_RETURN_IF_ERROR(CheckFloatPair(call, grad, input));
+  AOT_ASSIGN_OR_RETURN(ConvGeometry g, backends::ConvBackwardWeightGeometry(call));
   const std::vector<int64_t>& weight_size = call.attr("weight_size").ints();
-  AOT_ASSIGN_OR_RETURN(ConvGeometry g, ConvGeometryOf(call, input.sizes(), weight_size));
-  AOT_RETURN_IF_ERROR(CheckConvGradOutput(call, grad, g));
   const DType dtype = ComputeDType(grad.dtype());
   Tensor dw = Tensor::Empty(weight_size, dtype);
   AOT_RETURN_IF_ERROR(dw.status());

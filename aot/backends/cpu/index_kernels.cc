@@ -22,6 +22,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "aot/backends/common/index_checks.h"
 #include "aot/backends/cpu/cpu_utils.h"
 #include "aot/backends/cpu/strided.h"
 #include "aot/base/status_macros.h"
@@ -369,13 +370,7 @@ KernelResult IndexAddKernel(const OpCall& call) {
 // Writes self's storage in place, whatever its strides.
 KernelResult IndexAddInplaceKernel(const OpCall& call) {
   const Tensor& self = call.input(0);
-  for (int k = 0; k < self.dim(); ++k) {
-    if (self.size(k) > 1 && self.strides()[k] == 0) {
-      return absl::InvalidArgumentError(absl::StrCat(OpName(call), ": self ", self.meta().ToString(),
-                                                     " has elements that share memory (stride 0 in dimension ", k,
-                                                     "); write to a copy instead"));
-    }
-  }
+  AOT_RETURN_IF_ERROR(backends::CheckWritableInPlace(call, self));
   AOT_ASSIGN_OR_RETURN(IndexAddPlan p, PlanIndexAdd(call, self));
   if (self.is_contiguous()) {
     RunIndexAdd(call, p, self);
@@ -397,15 +392,7 @@ KernelResult EmbeddingBackwardKernel(const OpCall& call) {
   const Tensor& indices = call.input(1);
   const int64_t num = call.attr("num_weights").i();
   const int64_t padding_idx = call.attr("padding_idx").i();
-  Span gs = grad.sizes(), is = indices.sizes();
-  if (!std::equal(is.begin(), is.end(), gs.begin(), gs.end() - 1)) {
-    return absl::InvalidArgumentError(absl::StrCat(OpName(call), ": grad_output ", SizesString(gs), " must be indices ",
-                                                   SizesString(is), " plus one embedding dimension"));
-  }
-  if (padding_idx >= num) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(OpName(call), ": padding_idx ", padding_idx, " is out of range for ", num, " weights"));
-  }
+  AOT_RETURN_IF_ERROR(backends::CheckEmbeddingBackwardArgs(call, grad, indices, num, padding_idx));
   AOT_ASSIGN_OR_RETURN(Tensor idx, IndexValues(indices));
   const int64_t n = idx.numel();
   const int64_t* ip = idx.data_ptr<int64_t>();

@@ -24,43 +24,13 @@ namespace {
 
 const char* OpName(const OpCall& call) { return call.op->name().c_str(); }
 
-// A batch of matrices inside a tensor: the matrix dims, and the batch dims
-// right-aligned to the result's batch shape (stride 0 where broadcast).
-struct BatchedOperand {
-  Tensor t;  // The tensor viewed (kept alive; may be a contiguous copy).
-  int64_t rows = 0, cols = 0, rs = 0, cs = 0;
-  std::vector<int64_t> batch_strides;
-};
+using BatchedOperand = backends::BatchedMatrices;
 
-// Views `t` as a batch of rows x cols matrices: a 1-D `t` is a row vector
-// when `vector_is_row`, else a column vector. The batch strides are aligned
-// to `batch` (which `t`'s batch dims broadcast to). Copies `t` if its
-// matrices have a layout BLAS cannot take.
+// Views `t` as a batch of rows x cols matrices (backends::ViewAsMatrices),
+// copying it if its matrices have a layout BLAS cannot take.
 BatchedOperand MakeOperand(const Tensor& t, bool vector_is_row, absl::Span<const int64_t> batch) {
-  BatchedOperand op;
-  auto fill = [&](const Tensor& x) {
-    op.t = x;
-    auto sizes = x.sizes();
-    auto strides = x.strides();
-    const int r = x.dim();
-    if (r == 1) {
-      if (vector_is_row) {
-        op.rows = 1, op.cols = sizes[0], op.rs = 0, op.cs = strides[0];
-      } else {
-        op.rows = sizes[0], op.cols = 1, op.rs = strides[0], op.cs = 0;
-      }
-    } else {
-      op.rows = sizes[r - 2], op.cols = sizes[r - 1], op.rs = strides[r - 2], op.cs = strides[r - 1];
-    }
-    const int nb = std::max(r - 2, 0);
-    op.batch_strides.assign(batch.size(), 0);
-    for (int i = 0; i < nb; ++i) {
-      int d = static_cast<int>(batch.size()) - nb + i;
-      op.batch_strides[d] = sizes[i] == 1 ? 0 : strides[i];
-    }
-  };
-  fill(t);
-  if (!LayoutOf(op.rows, op.cols, op.rs, op.cs)) fill(Contiguous(t));
+  BatchedOperand op = backends::ViewAsMatrices(t, vector_is_row, batch);
+  if (!LayoutOf(op.rows, op.cols, op.rs, op.cs)) op = backends::ViewAsMatrices(Contiguous(t), vector_is_row, batch);
   return op;
 }
 

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "aot/backends/common/norm_checks.h"
 #include "aot/backends/cpu/cpu_utils.h"
 #include "aot/backends/cpu/reduce_utils.h"
 #include "aot/backends/cpu/row_avx512.h"
@@ -384,11 +385,7 @@ KernelResult SoftmaxBackwardKernel(const OpCall& call) {
 
 // --- layer_norm ---------------------------------------------------------------------------
 
-int64_t NormalizedNumel(const OpCall& call) {
-  int64_t n = 1;
-  for (int64_t s : call.attr("normalized_shape").ints()) n *= s;
-  return n;
-}
+using backends::NormalizedNumel;
 
 KernelResult LayerNormKernel(const OpCall& call) {
   const DType cd = ComputeDType(call.input(0).dtype());
@@ -470,13 +467,8 @@ KernelResult LayerNormBackwardKernel(const OpCall& call) {
   AOT_ASSIGN_OR_RETURN(Tensor rstd, Contiguous(call.input(3), cd).Checked());
   AOT_ASSIGN_OR_RETURN(Tensor w, OptionalDense(call.optional_input(4), cd));
   const int64_t n = NormalizedNumel(call);
+  AOT_RETURN_IF_ERROR(backends::CheckLayerNormBackwardStats(x, mean, rstd, w, n));
   const int64_t rows = n == 0 ? 0 : x.numel() / n;
-  if (mean.numel() != rows || rstd.numel() != rows || (w.defined() && w.numel() != n)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "layer_norm_backward(): mean ", mean.meta().ToString(), " and rstd ", rstd.meta().ToString(),
-        " must have one value per normalized row of input ", x.meta().ToString(), " (", rows, ")",
-        w.defined() ? absl::StrCat(", and weight ", w.meta().ToString(), " ", n, " values") : ""));
-  }
   AOT_ASSIGN_OR_RETURN(Tensor gi, NewResult(call, 0, cd));
   AOT_ASSIGN_OR_RETURN(Tensor gw, NewResult(call, 1, cd));
   AOT_ASSIGN_OR_RETURN(Tensor gb, NewResult(call, 2, cd));

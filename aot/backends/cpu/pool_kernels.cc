@@ -19,8 +19,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "aot/backends/common/conv_geometry.h"
+#include "aot/backends/common/pool_geometry.h"
 #include "aot/backends/cpu/cpu_utils.h"
 #include "aot/backends/cpu/strided.h"
 #include "aot/base/status_macros.h"
@@ -31,78 +30,22 @@ namespace {
 
 const std::string& OpName(const OpCall& call) { return call.op->name(); }
 
-struct PoolGeometry {
-  int64_t planes = 0, h = 0, w = 0, oh = 0, ow = 0;
-  int64_t kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0, dh = 1, dw = 1;
-  bool ceil_mode = false;
-
-  int64_t in_plane() const { return h * w; }
-  int64_t out_plane() const { return oh * ow; }
-  // Planes per parallel task: enough work to amortise a task.
+// The window and shapes (pool_geometry.h), and the planes per parallel
+// task.
+struct PoolGeometry : backends::PoolWindow {
+  // Enough work to amortise a task.
   int64_t Grain() const { return std::max<int64_t>(1, kGrain / std::max<int64_t>(1, oh * ow * kh * kw)); }
 };
 
-using backends::AttrPair;
-using backends::PoolOutputSize;
-
-absl::Status CheckRank(const OpCall& call, const Tensor& self) {
-  if (self.dim() != 3 && self.dim() != 4) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(OpName(call), ": expected a 3-D or 4-D input, got ", self.meta().ToString()));
-  }
-  return absl::OkStatus();
-}
+using backends::AdaptiveOutputSize;
+using backends::CheckAdaptiveGradOutput;
+using backends::CheckPoolGradOutput;
+using backends::CheckPoolInput;
 
 // The window geometry of max_pool2d (with dilation) or avg_pool2d over `self`.
 absl::StatusOr<PoolGeometry> WindowGeometry(const OpCall& call, const Tensor& self, bool dilation) {
-  AOT_RETURN_IF_ERROR(CheckRank(call, self));
-  PoolGeometry g;
-  const int r = self.dim();
-  g.h = self.size(r - 2), g.w = self.size(r - 1);
-  g.planes = self.size(0) * (r == 4 ? self.size(1) : 1);
-  AOT_ASSIGN_OR_RETURN(auto k, AttrPair(call, "kernel_size", {0, 0}));
-  AOT_ASSIGN_OR_RETURN(auto s, AttrPair(call, "stride", k));
-  AOT_ASSIGN_OR_RETURN(auto p, AttrPair(call, "padding", {0, 0}));
-  std::pair<int64_t, int64_t> d{1, 1};
-  if (dilation) {
-    AOT_ASSIGN_OR_RETURN(d, AttrPair(call, "dilation", {1, 1}));
-  }
-  std::tie(g.kh, g.kw) = k;
-  std::tie(g.sh, g.sw) = s;
-  std::tie(g.ph, g.pw) = p;
-  std::tie(g.dh, g.dw) = d;
-  g.ceil_mode = call.attr("ceil_mode").b();
-  if (g.kh <= 0 || g.kw <= 0 || g.sh <= 0 || g.sw <= 0 || g.dh <= 0 || g.dw <= 0) {
-    return absl::InvalidArgumentError(absl::StrCat(OpName(call), ": kernel_size, stride and dilation must be positive"));
-  }
-  if (g.ph < 0 || g.pw < 0 || 2 * g.ph > g.kh || 2 * g.pw > g.kw) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(OpName(call), ": padding must be non-negative and at most half the kernel size"));
-  }
-  g.oh = PoolOutputSize(g.h, g.kh, g.sh, g.ph, g.dh, g.ceil_mode);
-  g.ow = PoolOutputSize(g.w, g.kw, g.sw, g.pw, g.dw, g.ceil_mode);
-  if (g.oh <= 0 || g.ow <= 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(OpName(call), ": input ", self.meta().ToString(), " is smaller than the kernel"));
-  }
-  return g;
-}
-
-// Checks that `grad` has the shape of the pooling output over `self`.
-absl::Status CheckGradShape(const OpCall& call, const Tensor& grad, const Tensor& self, const PoolGeometry& g) {
-  std::vector<int64_t> want(self.sizes().begin(), self.sizes().end());
-  want[want.size() - 2] = g.oh;
-  want[want.size() - 1] = g.ow;
-  if (std::vector<int64_t>(grad.sizes().begin(), grad.sizes().end()) != want) {
-    return absl::InvalidArgumentError(absl::StrCat(OpName(call), ": grad_output ", grad.meta().ToString(),
-                                                   " must have the pooling output shape [", absl::StrJoin(want, ","),
-                                                   "]"));
-  }
-  if (grad.dtype() != self.dtype()) {
-    return absl::InvalidArgumentError(absl::StrCat(OpName(call), ": grad_output ", grad.meta().ToString(),
-                                                   " and self ", self.meta().ToString(), " differ in dtype"));
-  }
-  return absl::OkStatus();
+  AOT_ASSIGN_OR_RETURN(backends::PoolWindow w, backends::PoolWindowOf(call, self, dilation));
+  return PoolGeometry{w};
 }
 
 // Calls f.template operator()<T>() for `dtype`; bool is an error.
@@ -186,7 +129,7 @@ KernelResult MaxPool2dWithIndicesBackwardKernel(const OpCall& call) {
   const Tensor& self = call.input(1);
   const Tensor& indices = call.input(2);
   AOT_ASSIGN_OR_RETURN(PoolGeometry g, WindowGeometry(call, self, /*dilation=*/true));
-  AOT_RETURN_IF_ERROR(CheckGradShape(call, grad, self, g));
+  AOT_RETURN_IF_ERROR(CheckPoolGradOutput(call, grad, self, g));
   if (indices.dtype() != DType::kInt64 || indices.sizes() != grad.sizes()) {
     return absl::InvalidArgumentError(absl::StrCat(OpName(call), ": indices ", indices.meta().ToString(),
                                                    " must be i64 with the shape of grad_output ",
@@ -319,7 +262,7 @@ KernelResult AvgPool2dBackwardKernel(const OpCall& call) {
   const Tensor& self = call.input(1);
   AOT_RETURN_IF_ERROR(CheckFloat(call, self));
   AOT_ASSIGN_OR_RETURN(PoolGeometry g, WindowGeometry(call, self, /*dilation=*/false));
-  AOT_RETURN_IF_ERROR(CheckGradShape(call, grad, self, g));
+  AOT_RETURN_IF_ERROR(CheckPoolGradOutput(call, grad, self, g));
   AOT_ASSIGN_OR_RETURN(AvgOptions opt, ReadAvgOptions(call));
   Tensor gi = EmptyResult(call);
   AOT_RETURN_IF_ERROR(gi.status());
@@ -359,10 +302,8 @@ int64_t AdaptiveStart(int64_t o, int64_t out, int64_t in) { return (o * in) / ou
 int64_t AdaptiveEnd(int64_t o, int64_t out, int64_t in) { return ((o + 1) * in + out - 1) / out; }
 
 PoolGeometry AdaptiveGeometry(const Tensor& self, int64_t oh, int64_t ow) {
-  PoolGeometry g;
-  const int r = self.dim();
-  g.h = self.size(r - 2), g.w = self.size(r - 1), g.oh = oh, g.ow = ow;
-  g.planes = self.size(0) * (r == 4 ? self.size(1) : 1);
+  PoolGeometry g{backends::PoolPlanes(self)};
+  g.oh = oh, g.ow = ow;
   // Average window size, for the grain.
   g.kh = (g.h + oh - 1) / oh;
   g.kw = (g.w + ow - 1) / ow;
@@ -371,12 +312,9 @@ PoolGeometry AdaptiveGeometry(const Tensor& self, int64_t oh, int64_t ow) {
 
 KernelResult AdaptiveAvgPool2dKernel(const OpCall& call) {
   const Tensor& self = call.input(0);
-  AOT_RETURN_IF_ERROR(CheckRank(call, self));
+  AOT_RETURN_IF_ERROR(CheckPoolInput(call, self));
   AOT_RETURN_IF_ERROR(CheckFloat(call, self));
-  AOT_ASSIGN_OR_RETURN(auto o, AttrPair(call, "output_size", {0, 0}));
-  if (o.first <= 0 || o.second <= 0) {
-    return absl::InvalidArgumentError(absl::StrCat(OpName(call), ": output_size must be positive"));
-  }
+  AOT_ASSIGN_OR_RETURN(auto o, AdaptiveOutputSize(call));
   PoolGeometry g = AdaptiveGeometry(self, o.first, o.second);
   Tensor out = EmptyResult(call);
   AOT_RETURN_IF_ERROR(out.status());
@@ -415,16 +353,10 @@ KernelResult AdaptiveAvgPool2dKernel(const OpCall& call) {
 KernelResult AdaptiveAvgPool2dBackwardKernel(const OpCall& call) {
   const Tensor& grad = call.input(0);
   const Tensor& self = call.input(1);
-  AOT_RETURN_IF_ERROR(CheckRank(call, self));
+  AOT_RETURN_IF_ERROR(CheckPoolInput(call, self));
   AOT_RETURN_IF_ERROR(CheckFloat(call, self));
+  AOT_RETURN_IF_ERROR(CheckAdaptiveGradOutput(call, grad, self));
   const int r = self.dim();
-  bool shape_ok = grad.dim() == r && grad.dtype() == self.dtype();
-  for (int d = 0; shape_ok && d < r - 2; ++d) shape_ok = grad.size(d) == self.size(d);
-  if (shape_ok) shape_ok = grad.size(r - 2) > 0 && grad.size(r - 1) > 0;
-  if (!shape_ok) {
-    return absl::InvalidArgumentError(absl::StrCat(OpName(call), ": grad_output ", grad.meta().ToString(),
-                                                   " does not match self ", self.meta().ToString()));
-  }
   PoolGeometry g = AdaptiveGeometry(self, grad.size(r - 2), grad.size(r - 1));
   Tensor gi = EmptyResult(call);
   AOT_RETURN_IF_ERROR(gi.status());

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "aot/backends/common/matmul_layout.h"
 #include "aot/backends/cuda/cuda.h"
 #include "aot/backends/cuda/cuda_utils.h"
 #include "aot/base/status_macros.h"
@@ -66,54 +67,14 @@ absl::StatusOr<cublasHandle_t> CublasHandle(int device) {
 
 const char* OpName(const OpCall& call) { return call.op->name().c_str(); }
 
-// How a row-major BLAS takes a matrix; see Note [cuBLAS layouts].
-struct Layout {
-  bool trans = false;
-  int64_t ld = 1;
-};
-
-std::optional<Layout> LayoutOf(int64_t rows, int64_t cols, int64_t rs, int64_t cs) {
-  if (cols <= 1) cs = 1;
-  if (rows <= 1) rs = std::max<int64_t>(cols, 1);
-  if (cs == 1 && rs >= std::max<int64_t>(cols, 1)) return Layout{false, rs};
-  if (rows <= 1) rs = 1;
-  if (cols <= 1) cs = std::max<int64_t>(rows, 1);
-  if (rs == 1 && cs >= std::max<int64_t>(rows, 1)) return Layout{true, cs};
-  return std::nullopt;
-}
-
-// A batch of matrices inside a tensor, batch dims right-aligned to the
-// result's batch shape (stride 0 where broadcast).
-struct Operand {
-  Tensor t;
-  int64_t rows = 0, cols = 0, rs = 0, cs = 0;
-  std::vector<int64_t> batch_strides;
-};
-
-void Fill(Operand& op, const Tensor& x, bool vector_is_row, absl::Span<const int64_t> batch) {
-  op.t = x;
-  auto sizes = x.sizes();
-  auto strides = x.strides();
-  const int r = x.dim();
-  if (r == 1) {
-    if (vector_is_row) {
-      op.rows = 1, op.cols = sizes[0], op.rs = 0, op.cs = strides[0];
-    } else {
-      op.rows = sizes[0], op.cols = 1, op.rs = strides[0], op.cs = 0;
-    }
-  } else {
-    op.rows = sizes[r - 2], op.cols = sizes[r - 1], op.rs = strides[r - 2], op.cs = strides[r - 1];
-  }
-  const int nb = std::max(r - 2, 0);
-  op.batch_strides.assign(batch.size(), 0);
-  for (int i = 0; i < nb; ++i) {
-    const int d = static_cast<int>(batch.size()) - nb + i;
-    op.batch_strides[d] = sizes[i] == 1 ? 0 : strides[i];
-  }
-}
+// How a row-major BLAS takes a matrix (see Note [cuBLAS layouts]), and a
+// tensor seen as a batch of matrices.
+using backends::BlasLayout;
+using backends::LayoutOf;
+using BatchedOperand = backends::BatchedMatrices;
 
 // The single stride of the batch dims (0 if shared), or nullopt.
-std::optional<int64_t> BatchStride(const Operand& op, absl::Span<const int64_t> batch) {
+std::optional<int64_t> BatchStride(const BatchedOperand& op, absl::Span<const int64_t> batch) {
   std::optional<int64_t> stride;
   int64_t expected = -1;
   for (int d = static_cast<int>(batch.size()) - 1; d >= 0; --d) {
@@ -138,9 +99,8 @@ std::optional<int64_t> BatchStride(const Operand& op, absl::Span<const int64_t> 
 
 // Makes `t` an operand cuBLAS takes: copies it (expanded to the full batch
 // when its batch strides do not collapse) if needed.
-absl::StatusOr<Operand> MakeOperand(const Tensor& t, bool vector_is_row, absl::Span<const int64_t> batch) {
-  Operand op;
-  Fill(op, t, vector_is_row, batch);
+absl::StatusOr<BatchedOperand> MakeOperand(const Tensor& t, bool vector_is_row, absl::Span<const int64_t> batch) {
+  BatchedOperand op = backends::ViewAsMatrices(t, vector_is_row, batch);
   if (LayoutOf(op.rows, op.cols, op.rs, op.cs) && BatchStride(op, batch)) return op;
   Tensor x = t;
   if (!BatchStride(op, batch)) {
@@ -150,8 +110,7 @@ absl::StatusOr<Operand> MakeOperand(const Tensor& t, bool vector_is_row, absl::S
     x = t.expand(full);
   }
   AOT_ASSIGN_OR_RETURN(Tensor c, Dense(x));
-  Fill(op, c, vector_is_row, batch);
-  return op;
+  return backends::ViewAsMatrices(c, vector_is_row, batch);
 }
 
 struct GemmTypes {
@@ -181,7 +140,7 @@ absl::StatusOr<GemmTypes> TypesOf(const OpCall& call, DType d) {
 int64_t ElemSize(const Tensor& t) { return ir::DTypeSize(t.dtype()); }
 
 // out (contiguous, batch x m x n) = alpha * a @ b + beta * out.
-absl::Status BatchedGemm(const OpCall& call, double alpha, const Operand& a, const Operand& b, double beta,
+absl::Status BatchedGemm(const OpCall& call, double alpha, const BatchedOperand& a, const BatchedOperand& b, double beta,
                          absl::Span<const int64_t> batch, const Tensor& out) {
   int64_t m = a.rows, n = b.cols, k = a.cols;
   int64_t nbatch = 1;
@@ -189,8 +148,8 @@ absl::Status BatchedGemm(const OpCall& call, double alpha, const Operand& a, con
   if (nbatch == 0 || m == 0 || n == 0) return absl::OkStatus();
   AOT_ASSIGN_OR_RETURN(GemmTypes types, TypesOf(call, out.dtype()));
   AOT_ASSIGN_OR_RETURN(cublasHandle_t h, CublasHandle(out.device().index()));
-  std::optional<Layout> la = LayoutOf(a.rows, a.cols, a.rs, a.cs);
-  std::optional<Layout> lb = LayoutOf(b.rows, b.cols, b.rs, b.cs);
+  std::optional<BlasLayout> la = LayoutOf(a.rows, a.cols, a.rs, a.cs);
+  std::optional<BlasLayout> lb = LayoutOf(b.rows, b.cols, b.rs, b.cs);
   std::optional<int64_t> sa = BatchStride(a, batch), sb = BatchStride(b, batch);
   if (!la || !lb || !sa || !sb) return absl::InternalError(absl::StrCat(OpName(call), ": operand layout"));
   // A contiguous batch of A times a shared B: one product of nbatch * m rows.
@@ -242,8 +201,8 @@ KernelResult MatmulKernel(const OpCall& call) {
   std::vector<int64_t> out_sizes = ResultSizes(call);
   const int matrix_dims = (a.dim() > 1 ? 1 : 0) + (b.dim() > 1 ? 1 : 0);
   std::vector<int64_t> batch(out_sizes.begin(), out_sizes.end() - matrix_dims);
-  AOT_ASSIGN_OR_RETURN(Operand oa, MakeOperand(a, /*vector_is_row=*/true, batch));
-  AOT_ASSIGN_OR_RETURN(Operand ob, MakeOperand(b, /*vector_is_row=*/false, batch));
+  AOT_ASSIGN_OR_RETURN(BatchedOperand oa, MakeOperand(a, /*vector_is_row=*/true, batch));
+  AOT_ASSIGN_OR_RETURN(BatchedOperand ob, MakeOperand(b, /*vector_is_row=*/false, batch));
   AOT_RETURN_IF_ERROR(BatchedGemm(call, 1, oa, ob, 0, batch, out));
   return std::vector<Tensor>{out};
 }
@@ -262,8 +221,8 @@ KernelResult AddmmKernel(const OpCall& call) {
     Tensor filled = out;
     AOT_RETURN_IF_ERROR(filled.copy_(self.expand({out.size(0), out.size(1)})).status());
   }
-  AOT_ASSIGN_OR_RETURN(Operand oa, MakeOperand(m1, true, {}));
-  AOT_ASSIGN_OR_RETURN(Operand ob, MakeOperand(m2, false, {}));
+  AOT_ASSIGN_OR_RETURN(BatchedOperand oa, MakeOperand(m1, true, {}));
+  AOT_ASSIGN_OR_RETURN(BatchedOperand ob, MakeOperand(m2, false, {}));
   AOT_RETURN_IF_ERROR(BatchedGemm(call, alpha, oa, ob, beta, {}, out));
   return std::vector<Tensor>{out};
 }
@@ -281,9 +240,9 @@ KernelResult LinearKernel(const OpCall& call) {
     AOT_RETURN_IF_ERROR(filled.copy_(bias->expand(sizes)).status());
   }
   std::vector<int64_t> batch(x.sizes().begin(), x.sizes().end() - std::min(x.dim(), 2));
-  AOT_ASSIGN_OR_RETURN(Operand ox, MakeOperand(x, /*vector_is_row=*/true, batch));
+  AOT_ASSIGN_OR_RETURN(BatchedOperand ox, MakeOperand(x, /*vector_is_row=*/true, batch));
   // w^T: k x n, the strides of w swapped (a contiguous w is a transpose).
-  AOT_ASSIGN_OR_RETURN(Operand ow, MakeOperand(w.t(), /*vector_is_row=*/false, {}));
+  AOT_ASSIGN_OR_RETURN(BatchedOperand ow, MakeOperand(w.t(), /*vector_is_row=*/false, {}));
   ow.batch_strides.assign(batch.size(), 0);
   AOT_RETURN_IF_ERROR(BatchedGemm(call, 1, ox, ow, bias != nullptr ? 1 : 0, batch, out));
   return std::vector<Tensor>{out};

@@ -79,7 +79,6 @@ absl::StatusOr<cudnnHandle_t> CudnnHandle(int device) {
   return handles[device];
 }
 
-using backends::CheckConvGradOutput;
 using backends::CheckFloatPair;
 using backends::ConvGeometry;
 using backends::ConvGeometryOf;
@@ -411,10 +410,7 @@ KernelResult Conv2dKernel(const OpCall& call) {
 KernelResult Conv2dBackwardInputKernel(const OpCall& call) {
   const Tensor& grad = call.input(0);
   const Tensor& weight = call.input(1);
-  AOT_RETURN_IF_ERROR(CheckFloatPair(call, grad, weight));
-  const std::vector<int64_t>& input_size = call.attr("input_size").ints();
-  AOT_ASSIGN_OR_RETURN(ConvGeometry g, ConvGeometryOf(call, input_size, weight.sizes()));
-  AOT_RETURN_IF_ERROR(CheckConvGradOutput(call, grad, g));
+  AOT_ASSIGN_OR_RETURN(ConvGeometry g, backends::ConvBackwardInputGeometry(call));
   const Device dev = CallDevice(call);
   AOT_ASSIGN_OR_RETURN(Tensor dx, NewResult(call, 0, dev, grad.dtype()));
   if (dx.numel() == 0) return std::vector<Tensor>{dx};
@@ -431,10 +427,7 @@ KernelResult Conv2dBackwardInputKernel(const OpCall& call) {
 KernelResult Conv2dBackwardWeightKernel(const OpCall& call) {
   const Tensor& grad = call.input(0);
   const Tensor& input = call.input(1);
-  AOT_RETURN_IF_ERROR(CheckFloatPair(call, grad, input));
-  const std::vector<int64_t>& weight_size = call.attr("weight_size").ints();
-  AOT_ASSIGN_OR_RETURN(ConvGeometry g, ConvGeometryOf(call, input.sizes(), weight_size));
-  AOT_RETURN_IF_ERROR(CheckConvGradOutput(call, grad, g));
+  AOT_ASSIGN_OR_RETURN(ConvGeometry g, backends::ConvBackwardWeightGeometry(call));
   const Device dev = CallDevice(call);
   AOT_ASSIGN_OR_RETURN(Tensor dw, NewResult(call, 0, dev, grad.dtype()));
   if (dw.numel() == 0) return std::vector<Tensor>{dw};

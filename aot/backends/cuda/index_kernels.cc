@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "aot/backends/common/index_checks.h"
 #include "aot/backends/cuda/cuda_status.h"
 #include "aot/backends/cuda/cuda_utils.h"
 #include "aot/backends/cuda/device_kernels.h"
@@ -266,13 +267,7 @@ KernelResult IndexAddKernel(const OpCall& call) {
 
 KernelResult IndexAddInplaceKernel(const OpCall& call) {
   const Tensor& self = call.input(0);
-  for (int k = 0; k < self.dim(); ++k) {
-    if (self.size(k) > 1 && self.strides()[k] == 0) {
-      return absl::InvalidArgumentError(absl::StrCat(Name(call), ": self ", self.meta().ToString(),
-                                                     " has elements that share memory (stride 0 in dimension ", k,
-                                                     "); write to a copy instead"));
-    }
-  }
+  AOT_RETURN_IF_ERROR(backends::CheckWritableInPlace(call, self));
   if (self.is_contiguous()) {
     AOT_RETURN_IF_ERROR(IndexAddInto(call, self, self));
     return std::vector<Tensor>{self};
@@ -293,20 +288,12 @@ KernelResult EmbeddingBackwardKernel(const OpCall& call) {
   const Device dev = CallDevice(call);
   const int64_t num = call.attr("num_weights").i();
   const int64_t padding_idx = call.attr("padding_idx").i();
-  absl::Span<const int64_t> gs = grad.sizes(), is = indices.sizes();
-  if (gs.empty() || !std::equal(is.begin(), is.end(), gs.begin(), gs.end() - 1)) {
-    return absl::InvalidArgumentError(absl::StrCat(Name(call), ": grad_output ", SizesString(gs), " must be indices ",
-                                                   SizesString(is), " plus one embedding dimension"));
-  }
-  if (padding_idx >= num) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(Name(call), ": padding_idx ", padding_idx, " is out of range for ", num, " weights"));
-  }
+  AOT_RETURN_IF_ERROR(backends::CheckEmbeddingBackwardArgs(call, grad, indices, num, padding_idx));
   const DType dt = call.result_metas[0].dtype;
   AOT_RETURN_IF_ERROR(RequireAtomics(call, dt));
   const DType acc = dt == DType::kFloat16 || dt == DType::kBFloat16 ? DType::kFloat32 : dt;
   AOT_ASSIGN_OR_RETURN(Tensor idx, Dense(indices.reshape({indices.numel()}), DType::kInt64));
-  const int64_t dim = gs.back();
+  const int64_t dim = grad.sizes().back();
   AOT_ASSIGN_OR_RETURN(Tensor sum, Tensor::Empty({num, dim}, acc, dev).Checked());
   AOT_RETURN_IF_ERROR(sum.zero_().status());
   Tensor g = grad.reshape({idx.numel(), dim});

@@ -14,8 +14,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "aot/backends/common/conv_geometry.h"
+#include "aot/backends/common/pool_geometry.h"
 #include "aot/backends/cuda/cuda_utils.h"
 #include "aot/backends/cuda/device_kernels.h"
 #include "aot/base/status_macros.h"
@@ -26,14 +25,14 @@ namespace {
 
 const std::string& Name(const OpCall& call) { return call.op->name(); }
 
-using backends::AttrPair;
-using backends::PoolOutputSize;
+using backends::AdaptiveOutputSize;
+using backends::CheckAdaptiveGradOutput;
+using backends::CheckPoolGradOutput;
+using backends::PoolWindow;
 
+// The CUDA backend pools floating-point tensors only.
 absl::Status CheckInput(const OpCall& call, const Tensor& self) {
-  if (self.dim() != 3 && self.dim() != 4) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(Name(call), ": expected a 3-D or 4-D input, got ", self.meta().ToString()));
-  }
+  AOT_RETURN_IF_ERROR(backends::CheckPoolInput(call, self));
   if (!ir::IsFloating(self.dtype())) {
     return absl::UnimplementedError(absl::StrCat(
         Name(call), ": the CUDA backend pools floating-point tensors only, got ", self.meta().ToString()));
@@ -41,56 +40,19 @@ absl::Status CheckInput(const OpCall& call, const Tensor& self) {
   return absl::OkStatus();
 }
 
-void SetPlanes(const Tensor& self, PoolArgs* a) {
-  const int r = self.dim();
-  a->h = self.size(r - 2);
-  a->w = self.size(r - 1);
-  a->planes = self.size(0) * (r == 4 ? self.size(1) : 1);
+// The device kernels' arguments for window `w`.
+PoolArgs ArgsOf(const PoolWindow& w) {
+  PoolArgs a;
+  a.planes = w.planes, a.h = w.h, a.w = w.w, a.oh = w.oh, a.ow = w.ow;
+  a.kh = w.kh, a.kw = w.kw, a.sh = w.sh, a.sw = w.sw, a.ph = w.ph, a.pw = w.pw, a.dh = w.dh, a.dw = w.dw;
+  return a;
 }
 
-// The window geometry of max_pool2d (with dilation) or avg_pool2d.
-absl::StatusOr<PoolArgs> WindowGeometry(const OpCall& call, const Tensor& self, bool dilation) {
+// The window geometry of max_pool2d (with dilation) or avg_pool2d over
+// `self`.
+absl::StatusOr<PoolWindow> WindowGeometry(const OpCall& call, const Tensor& self, bool dilation) {
   AOT_RETURN_IF_ERROR(CheckInput(call, self));
-  PoolArgs g;
-  SetPlanes(self, &g);
-  AOT_ASSIGN_OR_RETURN(auto k, AttrPair(call, "kernel_size", {0, 0}));
-  AOT_ASSIGN_OR_RETURN(auto s, AttrPair(call, "stride", k));
-  AOT_ASSIGN_OR_RETURN(auto p, AttrPair(call, "padding", {0, 0}));
-  std::pair<int64_t, int64_t> d{1, 1};
-  if (dilation) {
-    AOT_ASSIGN_OR_RETURN(d, AttrPair(call, "dilation", {1, 1}));
-  }
-  std::tie(g.kh, g.kw) = k;
-  std::tie(g.sh, g.sw) = s;
-  std::tie(g.ph, g.pw) = p;
-  std::tie(g.dh, g.dw) = d;
-  const bool ceil_mode = call.attr("ceil_mode").b();
-  if (g.kh <= 0 || g.kw <= 0 || g.sh <= 0 || g.sw <= 0 || g.dh <= 0 || g.dw <= 0) {
-    return absl::InvalidArgumentError(absl::StrCat(Name(call), ": kernel_size, stride and dilation must be positive"));
-  }
-  if (g.ph < 0 || g.pw < 0 || 2 * g.ph > g.kh || 2 * g.pw > g.kw) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(Name(call), ": padding must be non-negative and at most half the kernel size"));
-  }
-  g.oh = PoolOutputSize(g.h, g.kh, g.sh, g.ph, g.dh, ceil_mode);
-  g.ow = PoolOutputSize(g.w, g.kw, g.sw, g.pw, g.dw, ceil_mode);
-  if (g.oh <= 0 || g.ow <= 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(Name(call), ": input ", self.meta().ToString(), " is smaller than the kernel"));
-  }
-  return g;
-}
-
-absl::Status CheckGradShape(const OpCall& call, const Tensor& grad, const Tensor& self, const PoolArgs& g) {
-  std::vector<int64_t> want(self.sizes().begin(), self.sizes().end());
-  want[want.size() - 2] = g.oh;
-  want[want.size() - 1] = g.ow;
-  if (std::vector<int64_t>(grad.sizes().begin(), grad.sizes().end()) != want || grad.dtype() != self.dtype()) {
-    return absl::InvalidArgumentError(absl::StrCat(Name(call), ": grad_output ", grad.meta().ToString(),
-                                                   " must have the pooling output shape [", absl::StrJoin(want, ","),
-                                                   "] and the dtype of self ", self.meta().ToString()));
-  }
-  return absl::OkStatus();
+  return backends::PoolWindowOf(call, self, dilation);
 }
 
 absl::Status ReadAvgOptions(const OpCall& call, PoolArgs* g) {
@@ -105,7 +67,8 @@ absl::Status ReadAvgOptions(const OpCall& call, PoolArgs* g) {
 
 KernelResult MaxPool2dKernel(const OpCall& call) {
   const Device dev = CallDevice(call);
-  AOT_ASSIGN_OR_RETURN(PoolArgs g, WindowGeometry(call, call.input(0), /*dilation=*/true));
+  AOT_ASSIGN_OR_RETURN(PoolWindow w, WindowGeometry(call, call.input(0), /*dilation=*/true));
+  const PoolArgs g = ArgsOf(w);
   AOT_ASSIGN_OR_RETURN(Tensor x, Dense(call.input(0)));
   AOT_ASSIGN_OR_RETURN(Tensor y, NewResult(call, 0, dev));
   AOT_ASSIGN_OR_RETURN(Tensor ind, NewResult(call, 1, dev));
@@ -118,8 +81,9 @@ KernelResult MaxPool2dKernel(const OpCall& call) {
 KernelResult MaxPool2dBackwardKernel(const OpCall& call) {
   const Device dev = CallDevice(call);
   const Tensor& self = call.input(1);
-  AOT_ASSIGN_OR_RETURN(PoolArgs g, WindowGeometry(call, self, /*dilation=*/true));
-  AOT_RETURN_IF_ERROR(CheckGradShape(call, call.input(0), self, g));
+  AOT_ASSIGN_OR_RETURN(PoolWindow w, WindowGeometry(call, self, /*dilation=*/true));
+  AOT_RETURN_IF_ERROR(CheckPoolGradOutput(call, call.input(0), self, w));
+  const PoolArgs g = ArgsOf(w);
   const Tensor& indices = call.input(2);
   if (indices.dtype() != DType::kInt64 || indices.sizes() != call.input(0).sizes()) {
     return absl::InvalidArgumentError(absl::StrCat(Name(call), ": indices ", indices.meta().ToString(),
@@ -138,7 +102,8 @@ KernelResult MaxPool2dBackwardKernel(const OpCall& call) {
 
 KernelResult AvgPool2dKernel(const OpCall& call) {
   const Device dev = CallDevice(call);
-  AOT_ASSIGN_OR_RETURN(PoolArgs g, WindowGeometry(call, call.input(0), /*dilation=*/false));
+  AOT_ASSIGN_OR_RETURN(PoolWindow w, WindowGeometry(call, call.input(0), /*dilation=*/false));
+  PoolArgs g = ArgsOf(w);
   AOT_RETURN_IF_ERROR(ReadAvgOptions(call, &g));
   AOT_ASSIGN_OR_RETURN(Tensor x, Dense(call.input(0)));
   AOT_ASSIGN_OR_RETURN(Tensor y, NewResult(call, 0, dev));
@@ -149,8 +114,9 @@ KernelResult AvgPool2dKernel(const OpCall& call) {
 KernelResult AvgPool2dBackwardKernel(const OpCall& call) {
   const Device dev = CallDevice(call);
   const Tensor& self = call.input(1);
-  AOT_ASSIGN_OR_RETURN(PoolArgs g, WindowGeometry(call, self, /*dilation=*/false));
-  AOT_RETURN_IF_ERROR(CheckGradShape(call, call.input(0), self, g));
+  AOT_ASSIGN_OR_RETURN(PoolWindow w, WindowGeometry(call, self, /*dilation=*/false));
+  AOT_RETURN_IF_ERROR(CheckPoolGradOutput(call, call.input(0), self, w));
+  PoolArgs g = ArgsOf(w);
   AOT_RETURN_IF_ERROR(ReadAvgOptions(call, &g));
   AOT_ASSIGN_OR_RETURN(Tensor go, Dense(call.input(0)));
   AOT_ASSIGN_OR_RETURN(Tensor gi, NewResult(call, 0, dev));
@@ -163,12 +129,8 @@ KernelResult AdaptiveAvgPool2dKernel(const OpCall& call) {
   const Device dev = CallDevice(call);
   const Tensor& self = call.input(0);
   AOT_RETURN_IF_ERROR(CheckInput(call, self));
-  AOT_ASSIGN_OR_RETURN(auto o, AttrPair(call, "output_size", {0, 0}));
-  if (o.first <= 0 || o.second <= 0) {
-    return absl::InvalidArgumentError(absl::StrCat(Name(call), ": output_size must be positive"));
-  }
-  PoolArgs g;
-  SetPlanes(self, &g);
+  AOT_ASSIGN_OR_RETURN(auto o, AdaptiveOutputSize(call));
+  PoolArgs g = ArgsOf(backends::PoolPlanes(self));
   std::tie(g.oh, g.ow) = o;
   AOT_ASSIGN_OR_RETURN(Tensor y, NewResult(call, 0, dev));
   if (y.numel() == 0) return std::vector<Tensor>{y};
@@ -187,16 +149,9 @@ KernelResult AdaptiveAvgPool2dBackwardKernel(const OpCall& call) {
   const Tensor& grad = call.input(0);
   const Tensor& self = call.input(1);
   AOT_RETURN_IF_ERROR(CheckInput(call, self));
+  AOT_RETURN_IF_ERROR(CheckAdaptiveGradOutput(call, grad, self));
   const int r = self.dim();
-  bool shape_ok = grad.dim() == r && grad.dtype() == self.dtype();
-  for (int d = 0; shape_ok && d < r - 2; ++d) shape_ok = grad.size(d) == self.size(d);
-  if (shape_ok) shape_ok = grad.size(r - 2) > 0 && grad.size(r - 1) > 0;
-  if (!shape_ok) {
-    return absl::InvalidArgumentError(absl::StrCat(Name(call), ": grad_output ", grad.meta().ToString(),
-                                                   " does not match self ", self.meta().ToString()));
-  }
-  PoolArgs g;
-  SetPlanes(self, &g);
+  PoolArgs g = ArgsOf(backends::PoolPlanes(self));
   g.oh = grad.size(r - 2);
   g.ow = grad.size(r - 1);
   AOT_ASSIGN_OR_RETURN(Tensor go, Dense(grad));

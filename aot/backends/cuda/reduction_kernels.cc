@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "aot/backends/common/norm_checks.h"
 #include "aot/backends/cuda/cuda_utils.h"
 #include "aot/backends/cuda/device_kernels.h"
 #include "aot/base/status_macros.h"
@@ -218,11 +219,7 @@ KernelResult SoftmaxBackwardKernel(const OpCall& call) {
 
 // --- layer_norm -------------------------------------------------------------------------
 
-int64_t NormalizedNumel(const OpCall& call) {
-  int64_t n = 1;
-  for (int64_t s : call.attr("normalized_shape").ints()) n *= s;
-  return n;
-}
+using backends::NormalizedNumel;
 
 absl::StatusOr<Tensor> OptionalDense(const Tensor* t, DType dtype) {
   if (t == nullptr) return Tensor();
@@ -260,13 +257,8 @@ KernelResult LayerNormBackwardKernel(const OpCall& call) {
   AOT_ASSIGN_OR_RETURN(Tensor rstd, Dense(call.input(3), dt));
   AOT_ASSIGN_OR_RETURN(Tensor w, OptionalDense(call.optional_input(4), dt));
   const int64_t n = NormalizedNumel(call);
+  AOT_RETURN_IF_ERROR(backends::CheckLayerNormBackwardStats(x, mean, rstd, w, n));
   const int64_t rows = n == 0 ? 0 : x.numel() / n;
-  if (mean.numel() != rows || rstd.numel() != rows || (w.defined() && w.numel() != n)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "layer_norm_backward(): mean ", mean.meta().ToString(), " and rstd ", rstd.meta().ToString(),
-        " must have one value per normalized row of input ", x.meta().ToString(), " (", rows, ")",
-        w.defined() ? absl::StrCat(", and weight ", w.meta().ToString(), " ", n, " values") : ""));
-  }
   AOT_ASSIGN_OR_RETURN(Tensor gi, NewResult(call, 0, dev, dt));
   AOT_ASSIGN_OR_RETURN(Tensor gw, NewResult(call, 1, dev, dt));
   AOT_ASSIGN_OR_RETURN(Tensor gb, NewResult(call, 2, dev, dt));
