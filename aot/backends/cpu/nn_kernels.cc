@@ -167,18 +167,15 @@ MaxSum<C> RowMaxSum(const C* x, int64_t n) {
 // y[j] = exp(x[j] - m) * scale for j in [0, n), where m >= x[j] or NaN.
 template <typename C>
 void ExpScale(const C* x, C m, C scale, C* y, int64_t n) {
-  int64_t j = 0;
   if constexpr (std::is_same_v<C, float>) {
     if (HasAvx512F()) {
       ExpScaleAvx512(x, m, scale, y, n);
       return;
     }
-    const __m256 mv = _mm256_set1_ps(m), sv = _mm256_set1_ps(scale);
-    for (; j + 8 <= n; j += 8) {
-      _mm256_storeu_ps(y + j, _mm256_mul_ps(ExpBoundedF8(_mm256_sub_ps(_mm256_loadu_ps(x + j), mv)), sv));
-    }
+    ExpScaleLoop<Avx2>(x, m, scale, y, n);
+    return;
   }
-  for (; j < n; ++j) y[j] = Exp<C>(x[j] - m) * scale;
+  for (int64_t j = 0; j < n; ++j) y[j] = Exp<C>(x[j] - m) * scale;
 }
 
 // y[j] *= scale for j in [0, n).

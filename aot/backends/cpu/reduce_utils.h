@@ -39,6 +39,7 @@
 #include "absl/types/span.h"
 #include "aot/backends/cpu/cpu_utils.h"
 #include "aot/backends/cpu/row_avx512.h"
+#include "aot/backends/cpu/row_loops.h"
 #include "aot/backends/cpu/vec_math.h"
 #include "aot/tensor/scalar_types.h"
 #include "aot/tensor/tensor.h"
@@ -67,28 +68,12 @@ inline int WrapDim(int64_t dim, int rank) { return static_cast<int>(dim < 0 ? di
 
 // --- Vectorisable math ---------------------------------------------------------
 
-// exp(x) for float without branches, so loops calling it vectorise: the
-// operations of ExpF8 (vec_math.h, see Note [Fast expf]) on one float, so
-// that a loop's scalar tail gives the bits its vector body would. Within
+// exp(x) for float without branches, so loops calling it vectorise: ExpF8's
+// operations (ExpBounded, vec_math.h; see Note [Fast expf]) on one float,
+// so that a scalar loop gives the bits a vector loop would. Within
 // 1.06 ulp; results below 2^-125.5 flush to 0; x > ln(FLT_MAX) gives inf;
 // NaN stays NaN.
-inline float ExpF(float x) {
-  // Written as max/min select their operands, so that NaN passes through
-  // both (and the loop vectoriser can use them).
-  float xc = kExpLo > x ? kExpLo : x;
-  xc = kExpHi < xc ? kExpHi : xc;
-  const float t = std::fma(xc, kExpLog2e, kExpShifter);
-  const float nf = t - kExpShifter;
-  float r = std::fma(-nf, kExpLn2Hi, xc);
-  r = std::fma(-nf, kExpLn2Lo, r);
-  float y = std::fma(kExpC6, r, kExpC5);
-  y = std::fma(y, r, kExpC4);
-  y = std::fma(y, r, kExpC3);
-  y = std::fma(y, r, kExpC2);
-  y = std::fma(y, r, 2.0f);
-  y = std::fma(y, r, 2.0f);
-  return y * std::bit_cast<float>(std::bit_cast<uint32_t>(t) << 23);
-}
+inline float ExpF(float x) { return ExpBounded<Scalar>(Scalar::Min(kExpHi, x)); }
 
 template <typename C>
 inline C Exp(C x) {
@@ -192,41 +177,14 @@ inline double SumRow(const C* x, int64_t n) {
 template <typename C>
 inline constexpr int kMinMaxLanes = sizeof(C) >= 16 ? 8 : static_cast<int>(128 / sizeof(C));
 
-// Max (kMax) or min of float x[0, n), NaN-propagating as MaxNan / MinNan:
-// four AVX2 accumulators in registers, NaN tracked separately (vmaxps
-// drops a NaN in its first operand); on 16 lanes where the CPU has
-// AVX-512F.
+// Max (kMax) or min of float x[0, n), NaN-propagating as MaxNan / MinNan
+// (MinMaxLoop, row_loops.h): on 16 lanes where the CPU has AVX-512F, else
+// on 8.
 template <bool kMax>
 inline float MinMaxRowF(const float* x, int64_t n) {
   // Twice the lanes where the CPU has them (row_avx512.h).
   if (HasAvx512F()) return kMax ? MaxRowAvx512(x, n) : MinRowAvx512(x, n);
-  const float init = kMax ? -std::numeric_limits<float>::infinity() : std::numeric_limits<float>::infinity();
-  auto comb = [](__m256 a, __m256 b) { return kMax ? _mm256_max_ps(a, b) : _mm256_min_ps(a, b); };
-  __m256 a0 = _mm256_set1_ps(init), a1 = a0, a2 = a0, a3 = a0;
-  __m256 nan = _mm256_setzero_ps();
-  int64_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    const __m256 v0 = _mm256_loadu_ps(x + i), v1 = _mm256_loadu_ps(x + i + 8);
-    const __m256 v2 = _mm256_loadu_ps(x + i + 16), v3 = _mm256_loadu_ps(x + i + 24);
-    a0 = comb(a0, v0);
-    a1 = comb(a1, v1);
-    a2 = comb(a2, v2);
-    a3 = comb(a3, v3);
-    nan = _mm256_or_ps(nan, _mm256_or_ps(_mm256_cmp_ps(v0, v1, _CMP_UNORD_Q), _mm256_cmp_ps(v2, v3, _CMP_UNORD_Q)));
-  }
-  for (; i + 8 <= n; i += 8) {
-    const __m256 v = _mm256_loadu_ps(x + i);
-    a0 = comb(a0, v);
-    nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
-  }
-  if (_mm256_movemask_ps(nan) != 0) return std::numeric_limits<float>::quiet_NaN();
-  const __m256 v = comb(comb(a0, a1), comb(a2, a3));
-  alignas(32) float lanes[8];
-  _mm256_store_ps(lanes, v);
-  float r = init;
-  for (int j = 0; j < 8; ++j) r = kMax ? MaxNan()(r, lanes[j]) : MinNan()(r, lanes[j]);
-  for (; i < n; ++i) r = kMax ? MaxNan()(r, x[i]) : MinNan()(r, x[i]);
-  return r;
+  return MinMaxLoop<Avx2, kMax>(x, n);
 }
 
 template <typename C>
@@ -240,66 +198,18 @@ inline C MaxRow(const C* x, int64_t n) {
 // Elements that ExpShiftSum prefetches ahead (16 KiB of float).
 inline constexpr int64_t kExpPrefetch = 4096;
 
-// ExpShiftSum's AVX2 loop for float (see below), also its reference in
-// vec_math_test.
+// ExpShiftSum's AVX2 loop for float (see below).
 inline double ExpShiftSumAvx2(const float* x, float shift, float* y, int64_t n) {
-  auto run = [&]<bool kStore>() {
-    const __m256 sh = _mm256_set1_ps(shift);
-    const int64_t ahead = std::min(n, kExpPrefetch);
-    double total = 0;
-    for (int64_t b = 0; b < n; b += kSumBlock) {
-      const int64_t len = std::min(kSumBlock, n - b);
-      const float* in = x + b;
-      float* out = kStore ? y + b : nullptr;
-      __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-      int64_t i = 0;
-      for (; i + 32 <= len; i += 32) {
-        // 32 floats are two cache lines.
-        PrefetchAt(in + i, ahead);
-        PrefetchAt(in + i + 16, ahead);
-        const __m256 e0 = ExpBoundedF8(_mm256_sub_ps(_mm256_loadu_ps(in + i), sh));
-        const __m256 e1 = ExpBoundedF8(_mm256_sub_ps(_mm256_loadu_ps(in + i + 8), sh));
-        const __m256 e2 = ExpBoundedF8(_mm256_sub_ps(_mm256_loadu_ps(in + i + 16), sh));
-        const __m256 e3 = ExpBoundedF8(_mm256_sub_ps(_mm256_loadu_ps(in + i + 24), sh));
-        if constexpr (kStore) {
-          _mm256_storeu_ps(out + i, e0);
-          _mm256_storeu_ps(out + i + 8, e1);
-          _mm256_storeu_ps(out + i + 16, e2);
-          _mm256_storeu_ps(out + i + 24, e3);
-        }
-        a0 = _mm256_add_ps(a0, e0);
-        a1 = _mm256_add_ps(a1, e1);
-        a2 = _mm256_add_ps(a2, e2);
-        a3 = _mm256_add_ps(a3, e3);
-      }
-      for (; i + 8 <= len; i += 8) {
-        const __m256 e = ExpBoundedF8(_mm256_sub_ps(_mm256_loadu_ps(in + i), sh));
-        if constexpr (kStore) _mm256_storeu_ps(out + i, e);
-        a0 = _mm256_add_ps(a0, e);
-      }
-      float tail = 0;
-      for (; i < len; ++i) {
-        const float e = ExpF(in[i] - shift);
-        if constexpr (kStore) out[i] = e;
-        tail += e;
-      }
-      const __m256 v = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
-      __m128 h = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-      h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-      h = _mm_add_ss(h, _mm_movehdup_ps(h));
-      total += static_cast<double>(_mm_cvtss_f32(h)) + tail;
-    }
-    return total;
-  };
-  return y != nullptr ? run.template operator()<true>() : run.template operator()<false>();
+  return y != nullptr ? ExpShiftSumLoop<Avx2, true>(x, shift, y, n, kSumBlock, kExpPrefetch)
+                      : ExpShiftSumLoop<Avx2, false>(x, shift, y, n, kSumBlock, kExpPrefetch);
 }
 
 // Writes y[i] = exp(x[i] - shift) (y may be null: not stored) and returns
 // the sum of those values in double. Requires x[i] - shift <= 89 or NaN for
 // every i, as when shift is the max of x[0, n) (every caller's). float: one
-// fused loop (ExpBoundedF8 into four float accumulators per block of
-// kSumBlock, blocks added in double), on 16 lanes where the CPU has
-// AVX-512F (row_avx512.h), else on 8 (ExpShiftSumAvx2).
+// fused loop (ExpShiftSumLoop, row_loops.h: four float accumulators per
+// block of kSumBlock, blocks added in double), on 16 lanes where the CPU
+// has AVX-512F (row_avx512.h), else on 8 (ExpShiftSumAvx2).
 //
 // Note [Prefetching the next block]
 // The row kernels make two passes over each block that fits in L1 (the max,

@@ -2,10 +2,10 @@
 // (AVX-512F), picked at run time where the CPU has them (HasAvx512F): the
 // kernels are built for AVX2, and these loops are nearly all of those
 // kernels' work, so twice the lanes is up to twice the speed (Note [Row
-// loops on AVX-512] in row_avx512.cc has the figures). Each exp is computed
-// with the operations of ExpBoundedF8 (vec_math.h, Note [Fast expf]), so the
-// values are the AVX2 path's bit for bit; only the order of the sums
-// differs. Private to aot/backends/cpu.
+// loops on AVX-512] in row_avx512.cc has the figures). They are the AVX2
+// loops' templates (row_loops.h) instantiated for 16 lanes, so the values
+// are the AVX2 path's bit for bit; only the order of the sums differs.
+// Private to aot/backends/cpu.
 #ifndef AOT_BACKENDS_CPU_ROW_AVX512_H_
 #define AOT_BACKENDS_CPU_ROW_AVX512_H_
 

@@ -1,9 +1,9 @@
 // Vectorised float math for the CPU kernels (8 floats per AVX2 register),
 // private to aot/backends/cpu: exp (a degree-6 minimax polynomial, within
 // 1.1 ulp), exp of a two-float argument, a rational erf, and gelu's normal
-// CDF. Branch-free, so that callers can inline them into their loops; the
-// scalar forms that handle tails live beside the callers (reduce_utils.h:
-// ExpF).
+// CDF. Branch-free, so that callers can inline them into their loops. The
+// exp is written once over the vector width (ExpBounded<Isa>; Note [One
+// loop for every vector width]), its scalar form ExpF in reduce_utils.h.
 #ifndef AOT_BACKENDS_CPU_VEC_MATH_H_
 #define AOT_BACKENDS_CPU_VEC_MATH_H_
 
@@ -86,25 +86,111 @@ inline constexpr float kExpC4 = 2 * 4.1668238062e-02f;
 inline constexpr float kExpC5 = 2 * 8.3749809903e-03f;
 inline constexpr float kExpC6 = 2 * 1.3836637280e-03f;
 
-// exp(x) for x < 89.7 (n <= 129) or NaN, 8 lanes at a time: ExpF8 without
-// its upper clamp, for arguments that cannot overflow, such as x - max(x)
-// in softmax and logsumexp (one vector operation less). The same bits as
-// ExpF8 for x <= 88.8.
-inline __m256 ExpBoundedF8(__m256 x) {
-  const __m256 xc = _mm256_max_ps(_mm256_set1_ps(kExpLo), x);
-  const __m256 t = _mm256_fmadd_ps(xc, _mm256_set1_ps(kExpLog2e), _mm256_set1_ps(kExpShifter));
-  const __m256 nf = _mm256_sub_ps(t, _mm256_set1_ps(kExpShifter));
-  __m256 r = _mm256_fnmadd_ps(nf, _mm256_set1_ps(kExpLn2Hi), xc);
-  r = _mm256_fnmadd_ps(nf, _mm256_set1_ps(kExpLn2Lo), r);
-  __m256 y = _mm256_fmadd_ps(_mm256_set1_ps(kExpC6), r, _mm256_set1_ps(kExpC5));
-  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(kExpC4));
-  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(kExpC3));
-  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(kExpC2));
-  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(2.0f));
-  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(2.0f));
-  const __m256 scale = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(t), 23));
-  return _mm256_mul_ps(y, scale);
+// Note [One loop for every vector width]
+// The exp below and the row loops of row_loops.h are written once, over an
+// "Isa": a struct naming the vector type, its lanes and the operations the
+// code uses (Avx2 here, Avx512 in row_avx512.cc, the one file built for
+// AVX-512F, and Scalar for one float), so that the 8-lane, 16-lane and
+// scalar forms cannot drift apart and give the same bits per element.
+// Each instantiation lives in a file built for its ISA; a template is only
+// instantiated with an Isa whose instructions its file may use.
+struct Avx2 {
+  using V = __m256;
+  using Mask = __m256;  // All ones in the lanes that take part.
+  static constexpr int kLanes = 8;
+  static V Set1(float f) { return _mm256_set1_ps(f); }
+  static V Zero() { return _mm256_setzero_ps(); }
+  static V Load(const float* p) { return _mm256_loadu_ps(p); }
+  static void Store(float* p, V v) { _mm256_storeu_ps(p, v); }
+  static V Add(V a, V b) { return _mm256_add_ps(a, b); }
+  static V Sub(V a, V b) { return _mm256_sub_ps(a, b); }
+  static V Mul(V a, V b) { return _mm256_mul_ps(a, b); }
+  // max/min return b where either is NaN.
+  static V Max(V a, V b) { return _mm256_max_ps(a, b); }
+  static V Min(V a, V b) { return _mm256_min_ps(a, b); }
+  static V FmAdd(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }   // a * b + c
+  static V FnmAdd(V a, V b, V c) { return _mm256_fnmadd_ps(a, b, c); }  // c - a * b
+  // The float whose exponent field holds t's low mantissa bits.
+  static V ShiftIntoExponent(V t) { return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(t), 23)); }
+  static float ReduceAdd(V v) {
+    __m128 h = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_add_ss(h, _mm_movehdup_ps(h));
+    return _mm_cvtss_f32(h);
+  }
+  // The first n (< kLanes) lanes.
+  static Mask FirstLanes(int64_t n) {
+    return _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)),
+                                                  _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
+  }
+  // Loads the lanes of m (the others are `fill`; their memory is not read).
+  static V LoadMasked(Mask m, const float* p, V fill) {
+    return _mm256_blendv_ps(fill, _mm256_maskload_ps(p, _mm256_castps_si256(m)), m);
+  }
+  static void StoreMasked(Mask m, float* p, V v) { _mm256_maskstore_ps(p, _mm256_castps_si256(m), v); }
+  // v in the lanes of m, `other` elsewhere.
+  static V Select(Mask m, V v, V other) { return _mm256_blendv_ps(other, v, m); }
+  // The max and min of the lanes (none NaN).
+  static float ReduceMax(V v) {
+    __m128 h = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+    return _mm_cvtss_f32(_mm_max_ss(h, _mm_movehdup_ps(h)));
+  }
+  static float ReduceMin(V v) {
+    __m128 h = _mm_min_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    h = _mm_min_ps(h, _mm_movehl_ps(h, h));
+    return _mm_cvtss_f32(_mm_min_ss(h, _mm_movehdup_ps(h)));
+  }
+  // The lanes where a or b is NaN, and their union.
+  static Mask Unordered(V a, V b) { return _mm256_cmp_ps(a, b, _CMP_UNORD_Q); }
+  static Mask Or(Mask a, Mask b) { return _mm256_or_ps(a, b); }
+  static bool Any(Mask m) { return _mm256_movemask_ps(m) != 0; }
+  static Mask NoLanes() { return _mm256_setzero_ps(); }
+};
+
+// exp(x) for x < 89.7 (n <= 129) or NaN on the lanes of Isa (Note [Fast
+// expf]): ExpF8 without its upper clamp, for arguments that cannot
+// overflow, such as x - max(x) in softmax and logsumexp (one vector
+// operation less). The same bits as ExpF8 for x <= 88.8.
+template <typename Isa>
+inline typename Isa::V ExpBounded(typename Isa::V x) {
+  using V = typename Isa::V;
+  const V xc = Isa::Max(Isa::Set1(kExpLo), x);
+  const V t = Isa::FmAdd(xc, Isa::Set1(kExpLog2e), Isa::Set1(kExpShifter));
+  const V nf = Isa::Sub(t, Isa::Set1(kExpShifter));
+  V r = Isa::FnmAdd(nf, Isa::Set1(kExpLn2Hi), xc);
+  r = Isa::FnmAdd(nf, Isa::Set1(kExpLn2Lo), r);
+  V y = Isa::FmAdd(Isa::Set1(kExpC6), r, Isa::Set1(kExpC5));
+  y = Isa::FmAdd(y, r, Isa::Set1(kExpC4));
+  y = Isa::FmAdd(y, r, Isa::Set1(kExpC3));
+  y = Isa::FmAdd(y, r, Isa::Set1(kExpC2));
+  y = Isa::FmAdd(y, r, Isa::Set1(2.0f));
+  y = Isa::FmAdd(y, r, Isa::Set1(2.0f));
+  return Isa::Mul(y, Isa::ShiftIntoExponent(t));
 }
+
+// One float as an Isa of one lane, for scalar tails (ExpF).
+struct Scalar {
+  using V = float;
+  static V Set1(float f) { return f; }
+  static V Sub(V a, V b) { return a - b; }
+  static V Mul(V a, V b) { return a * b; }
+  // As vmaxps/vminps: b where either is NaN.
+  static V Max(V a, V b) { return a > b ? a : b; }
+  static V Min(V a, V b) { return a < b ? a : b; }
+  static V FmAdd(V a, V b, V c) { return __builtin_fmaf(a, b, c); }
+  static V FnmAdd(V a, V b, V c) { return __builtin_fmaf(-a, b, c); }
+  static V ShiftIntoExponent(V t) {
+    uint32_t bits;
+    __builtin_memcpy(&bits, &t, sizeof bits);
+    bits <<= 23;
+    float f;
+    __builtin_memcpy(&f, &bits, sizeof f);
+    return f;
+  }
+};
+
+inline __m256 ExpBoundedF8(__m256 x) { return ExpBounded<Avx2>(x); }
 
 // exp(x), 8 lanes at a time; see Note [Fast expf]. The same operations as
 // ExpF (reduce_utils.h), so both give the same bits.

@@ -2,6 +2,7 @@
 // Note [Fast expf] in vec_math.h) against std::exp in double.
 #include <immintrin.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -11,6 +12,7 @@
 
 #include "aot/backends/cpu/reduce_utils.h"
 #include "aot/backends/cpu/row_avx512.h"
+#include "aot/backends/cpu/row_loops.h"
 #include "aot/backends/cpu/vec_math.h"
 #include "gtest/gtest.h"
 
@@ -171,84 +173,115 @@ TEST(VecMathTest, ExpFMatchesExpF8Bitwise) {
   }
 }
 
-// The AVX-512F loops give the AVX2 loop's values bit for bit and its sums
-// up to their order, over lengths that leave every kind of tail, with and
-// without a store, with NaN and -inf elements.
-TEST(VecMathTest, Avx512LoopsMatchTheAvx2Loop) {
-  if (!HasAvx512F()) GTEST_SKIP() << "this CPU has no AVX-512F";
+// The row loops of each vector width (row_loops.h: AVX2 always, AVX-512F
+// where the CPU has it), each as the kernels reach it.
+struct RowLoops {
+  std::string name;
+  double (*exp_shift_sum)(const float* x, float shift, float* y, int64_t n);
+  void (*exp_scale)(const float* x, float m, float scale, float* y, int64_t n);
+  float (*max_row)(const float* x, int64_t n);
+  float (*min_row)(const float* x, int64_t n);
+};
+
+std::vector<RowLoops> AllRowLoops() {
+  std::vector<RowLoops> loops = {
+      {"avx2", &ExpShiftSumAvx2, &ExpScaleLoop<Avx2>, &MinMaxLoop<Avx2, true>, &MinMaxLoop<Avx2, false>}};
+  if (HasAvx512F()) {
+    loops.push_back({"avx512",
+                     [](const float* x, float shift, float* y, int64_t n) {
+                       return ExpShiftSumAvx512(x, shift, y, n, kSumBlock, kExpPrefetch);
+                     },
+                     &ExpScaleAvx512, &MaxRowAvx512, &MinRowAvx512});
+  }
+  return loops;
+}
+
+// The exp loops against ExpF element by element: the same bits, and sums
+// within rounding of the double sum of those values, over lengths that
+// leave every kind of tail, with and without a store, with NaN and -inf
+// elements; nothing written past the end.
+TEST(VecMathTest, ExpRowLoopsMatchExpF) {
   std::vector<float> x = Sweep(-0.0f, -30.0f, 5003);
   x[17] = -kInf;
   x[1000] = std::numeric_limits<float>::quiet_NaN();
-  for (int64_t n : {0, 1, 15, 16, 17, 63, 64, 65, 1023, 1024, 1025, 3000, 5003}) {
-    for (bool store : {false, true}) {
-      SCOPED_TRACE("n = " + std::to_string(n) + (store ? ", stored" : ""));
-      std::vector<float> y2(n + 1, 7.0f), y5(n + 1, 7.0f);
-      const double s2 = ExpShiftSumAvx2(x.data(), 0.5f, store ? y2.data() : nullptr, n);
-      const double s5 = ExpShiftSumAvx512(x.data(), 0.5f, store ? y5.data() : nullptr, n, kSumBlock, kExpPrefetch);
-      if (std::isnan(s2)) {
-        EXPECT_TRUE(std::isnan(s5));
-      } else {
-        EXPECT_NEAR(s5, s2, 1e-6 * std::abs(s2));
-      }
-      for (int64_t i = 0; i <= n; ++i) {
-        if (std::isnan(y2[i])) {
-          EXPECT_TRUE(std::isnan(y5[i])) << i;
+  for (const RowLoops& loops : AllRowLoops()) {
+    for (int64_t n : {0, 1, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65, 1023, 1024, 1025, 3000, 5003}) {
+      double want_sum = 0;
+      for (int64_t i = 0; i < n; ++i) want_sum += ExpF(x[i] - 0.5f);
+      for (bool store : {false, true}) {
+        SCOPED_TRACE(loops.name + ", n = " + std::to_string(n) + (store ? ", stored" : ""));
+        std::vector<float> y(n + 1, 7.0f);
+        const double sum = loops.exp_shift_sum(x.data(), 0.5f, store ? y.data() : nullptr, n);
+        if (std::isnan(want_sum)) {
+          EXPECT_TRUE(std::isnan(sum));
         } else {
-          EXPECT_EQ(std::bit_cast<uint32_t>(y5[i]), std::bit_cast<uint32_t>(y2[i])) << i;
+          EXPECT_NEAR(sum, want_sum, 1e-6 * std::abs(want_sum));
         }
-      }
-      EXPECT_EQ(y5[n], 7.0f) << "wrote past the end";
-    }
-    std::vector<float> z(n + 1, 7.0f);
-    ExpScaleAvx512(x.data(), 0.5f, 0.25f, z.data(), n);
-    for (int64_t i = 0; i < n; ++i) {
-      const float want = ExpF(x[i] - 0.5f) * 0.25f;
-      if (std::isnan(want)) {
-        EXPECT_TRUE(std::isnan(z[i])) << i;
-      } else {
-        EXPECT_EQ(std::bit_cast<uint32_t>(z[i]), std::bit_cast<uint32_t>(want)) << "n = " << n << ", i = " << i;
-      }
-    }
-    EXPECT_EQ(z[n], 7.0f) << "wrote past the end";
-  }
-}
-
-// The AVX-512F max/min, scale and shift loops against plain scalar loops,
-// over every kind of tail, with NaN and infinities at the start, middle and
-// end.
-TEST(VecMathTest, Avx512RowLoopsMatchScalarLoops) {
-  if (!HasAvx512F()) GTEST_SKIP() << "this CPU has no AVX-512F";
-  const std::vector<float> sweep = Sweep(-40.0f, 40.0f, 5003);
-  for (int64_t n : {0, 1, 15, 16, 17, 63, 64, 65, 127, 1025, 5003}) {
-    for (int64_t special : {int64_t{-1}, int64_t{0}, n / 2, n - 1}) {
-      if (special >= n) continue;
-      for (float value : {std::numeric_limits<float>::quiet_NaN(), kInf, -kInf}) {
-        std::vector<float> x(sweep.begin(), sweep.begin() + n);
-        if (special >= 0) x[special] = value;
-        SCOPED_TRACE("n = " + std::to_string(n) + ", x[" + std::to_string(special) + "] = " + std::to_string(value));
-        float want_max = -kInf, want_min = kInf;
-        for (float v : x) {
-          want_max = MaxNan()(want_max, v);
-          want_min = MinNan()(want_min, v);
-        }
-        const float got_max = MaxRowAvx512(x.data(), n), got_min = MinRowAvx512(x.data(), n);
-        EXPECT_TRUE(got_max == want_max || (std::isnan(got_max) && std::isnan(want_max))) << got_max << " " << want_max;
-        EXPECT_TRUE(got_min == want_min || (std::isnan(got_min) && std::isnan(want_min))) << got_min << " " << want_min;
-        std::vector<float> y(n + 1, 7.0f), z(n + 1, 7.0f);
-        std::copy(x.begin(), x.end(), y.begin());
-        ScaleAvx512(y.data(), 0.375f, n);
-        ShiftSubAvx512(x.data(), 1.5f, 0.25f, z.data(), n);
-        for (int64_t i = 0; i < n; ++i) {
-          const float scaled = x[i] * 0.375f, shifted = (x[i] - 1.5f) - 0.25f;
-          if (std::isnan(x[i])) {
-            EXPECT_TRUE(std::isnan(y[i]) && std::isnan(z[i])) << i;
+        for (int64_t i = 0; store && i < n; ++i) {
+          const float want = ExpF(x[i] - 0.5f);
+          if (std::isnan(want)) {
+            EXPECT_TRUE(std::isnan(y[i])) << i;
           } else {
-            EXPECT_EQ(std::bit_cast<uint32_t>(y[i]), std::bit_cast<uint32_t>(scaled)) << i;
-            EXPECT_EQ(std::bit_cast<uint32_t>(z[i]), std::bit_cast<uint32_t>(shifted)) << i;
+            EXPECT_EQ(std::bit_cast<uint32_t>(y[i]), std::bit_cast<uint32_t>(want)) << i;
           }
         }
         EXPECT_EQ(y[n], 7.0f) << "wrote past the end";
-        EXPECT_EQ(z[n], 7.0f) << "wrote past the end";
+      }
+      std::vector<float> z(n + 1, 7.0f);
+      loops.exp_scale(x.data(), 0.5f, 0.25f, z.data(), n);
+      for (int64_t i = 0; i < n; ++i) {
+        const float want = ExpF(x[i] - 0.5f) * 0.25f;
+        if (std::isnan(want)) {
+          EXPECT_TRUE(std::isnan(z[i])) << i;
+        } else {
+          EXPECT_EQ(std::bit_cast<uint32_t>(z[i]), std::bit_cast<uint32_t>(want))
+              << loops.name << ", n = " << n << ", i = " << i;
+        }
+      }
+      EXPECT_EQ(z[n], 7.0f) << "wrote past the end";
+    }
+  }
+}
+
+// The max/min loops of each width, and the AVX-512F scale and shift loops,
+// against plain scalar loops, over every kind of tail, with NaN and
+// infinities at the start, middle and end.
+TEST(VecMathTest, RowLoopsMatchScalarLoops) {
+  const std::vector<float> sweep = Sweep(-40.0f, 40.0f, 5003);
+  for (const RowLoops& loops : AllRowLoops()) {
+    for (int64_t n : {0, 1, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65, 127, 1025, 5003}) {
+      for (int64_t special : {int64_t{-1}, int64_t{0}, n / 2, n - 1}) {
+        if (special >= n) continue;
+        for (float value : {std::numeric_limits<float>::quiet_NaN(), kInf, -kInf}) {
+          std::vector<float> x(sweep.begin(), sweep.begin() + n);
+          if (special >= 0) x[special] = value;
+          SCOPED_TRACE(loops.name + ", n = " + std::to_string(n) + ", x[" + std::to_string(special) +
+                       "] = " + std::to_string(value));
+          float want_max = -kInf, want_min = kInf;
+          for (float v : x) {
+            want_max = MaxNan()(want_max, v);
+            want_min = MinNan()(want_min, v);
+          }
+          const float got_max = loops.max_row(x.data(), n), got_min = loops.min_row(x.data(), n);
+          EXPECT_TRUE(got_max == want_max || (std::isnan(got_max) && std::isnan(want_max))) << got_max << " " << want_max;
+          EXPECT_TRUE(got_min == want_min || (std::isnan(got_min) && std::isnan(want_min))) << got_min << " " << want_min;
+          if (loops.name != "avx512") continue;
+          std::vector<float> y(n + 1, 7.0f), z(n + 1, 7.0f);
+          std::copy(x.begin(), x.end(), y.begin());
+          ScaleAvx512(y.data(), 0.375f, n);
+          ShiftSubAvx512(x.data(), 1.5f, 0.25f, z.data(), n);
+          for (int64_t i = 0; i < n; ++i) {
+            const float scaled = x[i] * 0.375f, shifted = (x[i] - 1.5f) - 0.25f;
+            if (std::isnan(x[i])) {
+              EXPECT_TRUE(std::isnan(y[i]) && std::isnan(z[i])) << i;
+            } else {
+              EXPECT_EQ(std::bit_cast<uint32_t>(y[i]), std::bit_cast<uint32_t>(scaled)) << i;
+              EXPECT_EQ(std::bit_cast<uint32_t>(z[i]), std::bit_cast<uint32_t>(shifted)) << i;
+            }
+          }
+          EXPECT_EQ(y[n], 7.0f) << "wrote past the end";
+          EXPECT_EQ(z[n], 7.0f) << "wrote past the end";
+        }
       }
     }
   }

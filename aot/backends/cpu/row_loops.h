@@ -1,0 +1,125 @@
+// The row loops of the softmax family, logsumexp and amax/amin over float
+// rows, written once over a vector Isa (Note [One loop for every vector
+// width], vec_math.h) and instantiated for AVX2 (reduce_utils.h,
+// nn_kernels.cc) and AVX-512F (row_avx512.cc). Each row's last, partial
+// vector is handled with masked loads and stores, which read and write no
+// memory past the row. Private to aot/backends/cpu.
+#ifndef AOT_BACKENDS_CPU_ROW_LOOPS_H_
+#define AOT_BACKENDS_CPU_ROW_LOOPS_H_
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+
+#include "aot/backends/cpu/vec_math.h"
+
+namespace aot::cpu {
+
+// ExpShiftSumLoop's last n (< Isa::kLanes) elements, in float, with masked
+// loads and stores. Kept out of the loop's body: inlined there, its masks
+// and constants made the AVX2 loop spill its accumulators (22% slower).
+template <typename Isa, bool kStore>
+[[gnu::noinline]] float ExpShiftSumTail(const float* x, float shift, float* y, int64_t n) {
+  using V = typename Isa::V;
+  // Masked-off lanes load 0 and add 0.
+  const typename Isa::Mask m = Isa::FirstLanes(n);
+  const V e = ExpBounded<Isa>(Isa::Sub(Isa::LoadMasked(m, x, Isa::Zero()), Isa::Set1(shift)));
+  if constexpr (kStore) Isa::StoreMasked(m, y, e);
+  return Isa::ReduceAdd(Isa::Select(m, e, Isa::Zero()));
+}
+
+// Writes y[i] = exp(x[i] - shift) (y may be null: not stored) for i in
+// [0, n) and returns their sum: in float within blocks of `block` elements
+// (four accumulators), in double across blocks. Prefetches the elements
+// `ahead` past each one (Note [Prefetching the next block]). Requires
+// x[i] - shift <= 89 or NaN.
+template <typename Isa, bool kStore>
+double ExpShiftSumLoop(const float* x, float shift, float* y, int64_t n, int64_t block, int64_t ahead) {
+  using V = typename Isa::V;
+  constexpr int64_t kL = Isa::kLanes;
+  const V sh = Isa::Set1(shift);
+  auto exp_at = [&](const float* p) { return ExpBounded<Isa>(Isa::Sub(Isa::Load(p), sh)); };
+  ahead = std::min(n, ahead);
+  double total = 0;
+  for (int64_t b = 0; b < n; b += block) {
+    const int64_t len = std::min(block, n - b);
+    const float* in = x + b;
+    float* out = kStore ? y + b : nullptr;
+    V a0 = Isa::Zero(), a1 = a0, a2 = a0, a3 = a0;
+    int64_t i = 0;
+    for (; i + 4 * kL <= len; i += 4 * kL) {
+      // One prefetch per cache line of 16 floats.
+      for (int64_t k = 0; k < 4 * kL; k += 16) PrefetchAt(in + i + k, ahead);
+      const V e0 = exp_at(in + i), e1 = exp_at(in + i + kL), e2 = exp_at(in + i + 2 * kL), e3 = exp_at(in + i + 3 * kL);
+      if constexpr (kStore) {
+        Isa::Store(out + i, e0);
+        Isa::Store(out + i + kL, e1);
+        Isa::Store(out + i + 2 * kL, e2);
+        Isa::Store(out + i + 3 * kL, e3);
+      }
+      a0 = Isa::Add(a0, e0);
+      a1 = Isa::Add(a1, e1);
+      a2 = Isa::Add(a2, e2);
+      a3 = Isa::Add(a3, e3);
+    }
+    for (; i + kL <= len; i += kL) {
+      const V e = exp_at(in + i);
+      if constexpr (kStore) Isa::Store(out + i, e);
+      a0 = Isa::Add(a0, e);
+    }
+    total += static_cast<double>(Isa::ReduceAdd(Isa::Add(Isa::Add(a0, a1), Isa::Add(a2, a3))));
+    if (i < len) total += ExpShiftSumTail<Isa, kStore>(in + i, shift, kStore ? out + i : nullptr, len - i);
+  }
+  return total;
+}
+
+// y[j] = exp(x[j] - m) * scale for j in [0, n), where m >= x[j] or NaN.
+template <typename Isa>
+void ExpScaleLoop(const float* x, float m, float scale, float* y, int64_t n) {
+  using V = typename Isa::V;
+  constexpr int64_t kL = Isa::kLanes;
+  const V mv = Isa::Set1(m), sv = Isa::Set1(scale);
+  int64_t j = 0;
+  for (; j + kL <= n; j += kL) Isa::Store(y + j, Isa::Mul(ExpBounded<Isa>(Isa::Sub(Isa::Load(x + j), mv)), sv));
+  if (j < n) {
+    const typename Isa::Mask mask = Isa::FirstLanes(n - j);
+    const V e = ExpBounded<Isa>(Isa::Sub(Isa::LoadMasked(mask, x + j, Isa::Zero()), mv));
+    Isa::StoreMasked(mask, y + j, Isa::Mul(e, sv));
+  }
+}
+
+// The max (kMax) or min of x[0, n): NaN if any element is NaN (vmaxps
+// drops a NaN in its first operand, so NaN is tracked apart), -inf (+inf
+// for the min) when n is 0.
+template <typename Isa, bool kMax>
+float MinMaxLoop(const float* x, int64_t n) {
+  using V = typename Isa::V;
+  constexpr int64_t kL = Isa::kLanes;
+  const V init = Isa::Set1(kMax ? -std::numeric_limits<float>::infinity() : std::numeric_limits<float>::infinity());
+  auto comb = [](V a, V b) { return kMax ? Isa::Max(a, b) : Isa::Min(a, b); };
+  V a0 = init, a1 = init, a2 = init, a3 = init;
+  typename Isa::Mask nan = Isa::NoLanes();
+  int64_t i = 0;
+  for (; i + 4 * kL <= n; i += 4 * kL) {
+    const V v0 = Isa::Load(x + i), v1 = Isa::Load(x + i + kL);
+    const V v2 = Isa::Load(x + i + 2 * kL), v3 = Isa::Load(x + i + 3 * kL);
+    a0 = comb(a0, v0);
+    a1 = comb(a1, v1);
+    a2 = comb(a2, v2);
+    a3 = comb(a3, v3);
+    nan = Isa::Or(nan, Isa::Or(Isa::Unordered(v0, v1), Isa::Unordered(v2, v3)));
+  }
+  for (; i < n; i += kL) {
+    // Lanes past the end load the identity.
+    const V v = n - i >= kL ? Isa::Load(x + i) : Isa::LoadMasked(Isa::FirstLanes(n - i), x + i, init);
+    a0 = comb(a0, v);
+    nan = Isa::Or(nan, Isa::Unordered(v, v));
+  }
+  if (Isa::Any(nan)) return std::numeric_limits<float>::quiet_NaN();
+  const V v = comb(comb(a0, a1), comb(a2, a3));
+  return kMax ? Isa::ReduceMax(v) : Isa::ReduceMin(v);
+}
+
+}  // namespace aot::cpu
+
+#endif  // AOT_BACKENDS_CPU_ROW_LOOPS_H_
