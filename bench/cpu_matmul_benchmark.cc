@@ -3,7 +3,8 @@
 // and BM_Matmul_Reference calls oneDNN's sgemm (the float32 choice of
 // docs/design/cpu_backend.md) directly on the same buffers, so their GFLOP/s
 // ratio is the backend's overhead (target: >= 80%).
-// BM_Matmul16_Aot is matmul of float16 and bfloat16 matrices.
+// BM_Matmul16_Aot is matmul of float16 and bfloat16 matrices,
+// BM_MatmulInt_Aot of int32 and int64 ones.
 // BM_Linear_Aot is the MLP layer x @ w.T + b; BM_Conv2d_Aot runs conv2d
 // (oneDNN) on ResNet shapes, BM_Conv2dBackward_Aot its gradients.
 //
@@ -88,6 +89,20 @@ void BM_Matmul16_Aot(benchmark::State& state) {
 BENCHMARK(BM_Matmul16_Aot)
     ->ArgNames({"MNK", "bf16"})
     ->ArgsProduct({{512, 1024, 2048}, {0, 1}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// Integer operands (Eigen's general matrix product, blas.h), against
+// BM_Matmul_Reference's float sgemm of the same size (GFLOP/s counts integer
+// multiply-adds the same way). Args: M = N = K, dtype (0: int32, 1: int64).
+void BM_MatmulInt_Aot(benchmark::State& state) {
+  const int64_t s = state.range(0);
+  const DType dtype = state.range(1) == 0 ? DType::kInt32 : DType::kInt64;
+  TimeMatmul(state, (Random({s, s}, 1) * 100.0).to(dtype), (Random({s, s}, 2) * 100.0).to(dtype));
+}
+BENCHMARK(BM_MatmulInt_Aot)
+    ->ArgNames({"MNK", "i64"})
+    ->ArgsProduct({{256, 512, 1024}, {0, 1}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

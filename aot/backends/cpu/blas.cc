@@ -4,6 +4,7 @@
 #include <climits>
 #include <type_traits>
 
+#include "Eigen/Core"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "aot/backends/cpu/cpu_utils.h"
@@ -31,20 +32,26 @@ void ScaleC(int64_t m, int64_t n, T beta, T* c, int64_t ldc) {
   }
 }
 
-// The loop for the integer types, which BLAS does not have.
+// The integer types, which BLAS does not have: Eigen's general matrix
+// product (blocked and packed for the caches; any strides, since it packs
+// its operands), in T, so that overflow wraps as PyTorch's does.
 template <typename T>
-void NaiveGemm(T alpha, const StridedMatrix<T>& a, const StridedMatrix<T>& b, T beta, T* c, int64_t ldc) {
-  using C = ComputeType<T>;
-  const C al = static_cast<C>(alpha), be = static_cast<C>(beta);
-  for (int64_t i = 0; i < a.rows; ++i) {
-    for (int64_t j = 0; j < b.cols; ++j) {
-      C acc = C(0);
-      for (int64_t p = 0; p < a.cols; ++p) {
-        acc += static_cast<C>(a.data[i * a.rs + p * a.cs]) * static_cast<C>(b.data[p * b.rs + j * b.cs]);
-      }
-      T& out = c[i * ldc + j];
-      out = T(be == C(0) ? al * acc : al * acc + be * static_cast<C>(out));
-    }
+void EigenGemm(T alpha, const StridedMatrix<T>& a, const StridedMatrix<T>& b, T beta, T* c, int64_t ldc) {
+  using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  using Strides = Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>;
+  using Operand = Eigen::Map<const Matrix, Eigen::Unaligned, Strides>;
+  // Row-major: the outer stride steps rows, the inner one columns. The
+  // stride of a size-1 dimension is never used; Eigen wants it positive.
+  auto view = [](const StridedMatrix<T>& x) {
+    return Operand(x.data, x.rows, x.cols,
+                   Strides(x.rows > 1 ? x.rs : std::max<int64_t>(x.cols, 1), x.cols > 1 ? x.cs : 1));
+  };
+  Eigen::Map<Matrix, Eigen::Unaligned, Eigen::OuterStride<>> out(c, a.rows, b.cols, Eigen::OuterStride<>(ldc));
+  if (beta == T(0)) {
+    out.noalias() = alpha * (view(a) * view(b));
+  } else {
+    if (beta != T(1)) out *= beta;
+    out.noalias() += alpha * (view(a) * view(b));
   }
 }
 
@@ -187,7 +194,7 @@ absl::Status Gemm(const char* op, T alpha, const StridedMatrix<T>& a, const Stri
   } else if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
     return WidenedGemm<T>(op, alpha, a, b, beta, c, ldc);
   } else {
-    NaiveGemm<T>(alpha, a, b, beta, c, ldc);
+    EigenGemm<T>(alpha, a, b, beta, c, ldc);
     return absl::OkStatus();
   }
 }

@@ -1,7 +1,7 @@
 // Matrix products for the CPU kernels (matmul, linear, convolution): one
 // entry point, Gemm, over the libraries chosen in docs/design/cpu_backend.md
 // (float32, float16 and bfloat16: oneDNN's sgemm; float64: OpenBLAS
-// dgemm/dgemv/ddot), for any element type.
+// dgemm/dgemv/ddot; integers: Eigen), for any element type.
 //
 // Operands are strided matrix views; a view BLAS can take as it is (a
 // row-major matrix with a row stride, or the transpose of one) is passed with
@@ -42,7 +42,8 @@ using backends::LayoutOf;
 // OpenBLAS (gemm, gemv or dot by shape); both need operands for which
 // LayoutOf succeeds. float16 and bfloat16 operands (any strides) are widened
 // to float for oneDNN's sgemm and the product rounded back once (float
-// accumulation). The integer types use a plain loop over any strides.
+// accumulation). The integer types go to Eigen's general matrix product (any
+// strides; products wrap on overflow).
 // Returns InvalidArgument naming `op` if a double dimension exceeds what
 // OpenBLAS can index (2^31 - 1), ResourceExhausted if the float copies of
 // 16-bit operands cannot be allocated.

@@ -8,6 +8,7 @@
 // (a batched or leading-dims operand times a shared matrix, as in linear) are
 // folded into one call; other batches loop over Gemm. BLAS threads each call
 // itself, so nothing here runs in parallel around it.
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -161,6 +162,12 @@ KernelResult AddmmKernel(const OpCall& call) {
   AOT_RETURN_IF_ERROR(CheckCpuDType(call, m1.dtype()));
   const double beta = call.attr("beta").scalar();
   const double alpha = call.attr("alpha").scalar();
+  if (ir::IsIntegral(m1.dtype()) && (beta != std::trunc(beta) || alpha != std::trunc(alpha))) {
+    // As PyTorch: an integer product cannot take a fractional factor.
+    return absl::InvalidArgumentError(absl::StrCat(OpName(call), ": beta ", beta, " and alpha ", alpha,
+                                                   " must be integers for integer operands (",
+                                                   ir::DTypeName(m1.dtype()), ")"));
+  }
   Tensor out = EmptyResult(call);
   AOT_RETURN_IF_ERROR(out.status());
   if (out.numel() == 0) return std::vector<Tensor>{out};

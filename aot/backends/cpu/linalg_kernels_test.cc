@@ -30,6 +30,13 @@ int64_t Numel(const Shape& s) {
 
 Tensor Random(const Shape& sizes, DType dtype, uint32_t seed) {
   std::mt19937 rng(seed);
+  if (ir::IsIntegral(dtype)) {
+    // Small integers: exact products, no overflow.
+    std::uniform_int_distribution<int64_t> ints(-20, 20);
+    std::vector<int64_t> v(static_cast<size_t>(Numel(sizes)));
+    for (int64_t& x : v) x = ints(rng);
+    return Tensor::FromVector<int64_t>(v, sizes).to(dtype);
+  }
   std::uniform_real_distribution<double> dist(-1.0, 1.0);
   std::vector<double> v(static_cast<size_t>(Numel(sizes)));
   for (double& x : v) x = dist(rng);
@@ -87,7 +94,8 @@ void ExpectNear(const Tensor& got, const Shape& shape, const std::vector<double>
   std::vector<double> v = Values(got);
   ASSERT_EQ(v.size(), want.size());
   // The 16-bit types accumulate in float and round the result once.
-  const double tol = dtype == DType::kFloat64   ? 1e-12
+  const double tol = ir::IsIntegral(dtype)       ? 0
+                     : dtype == DType::kFloat64  ? 1e-12
                      : dtype == DType::kFloat16  ? 1e-3
                      : dtype == DType::kBFloat16 ? 8e-3
                                                  : 1e-4;
@@ -177,10 +185,35 @@ TEST_P(MatmulTest, MmAndBmm) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Dtypes, MatmulTest,
-                         ::testing::Values(DType::kFloat32, DType::kFloat64, DType::kFloat16, DType::kBFloat16),
+                         ::testing::Values(DType::kFloat32, DType::kFloat64, DType::kFloat16, DType::kBFloat16,
+                                           DType::kInt32, DType::kInt64),
                          [](const auto& info) { return std::string(ir::DTypeName(info.param)); });
 
-TEST(MatmulTest, IntegersUseTheLoop) {
+TEST(MatmulTest, IntegerAddmmTakesIntegerFactors) {
+  Tensor m = Tensor::FromVector<int64_t>({1, 2, 3, 4}, {2, 2});
+  Tensor bad = addmm(m, m, m, 0.5, 1);
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(bad.status().message(), HasSubstr("must be integers"));
+  Tensor ok = addmm(m, m, m, 2, -1);
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(Values(ok), (std::vector<double>{-5, -6, -9, -14}));
+}
+
+// Products of integers wrap around as in PyTorch (two's complement in the
+// operands' type).
+TEST(MatmulTest, IntegerProductsWrap) {
+  Tensor a = Tensor::FromVector<int32_t>({1 << 30, 1 << 30}, {1, 2});
+  Tensor b = Tensor::FromVector<int32_t>({2, 2}, {2, 1});
+  Tensor c = matmul(a, b);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c.dtype(), DType::kInt32);
+  EXPECT_EQ(Values(c), (std::vector<double>{0}));  // 2^32 wraps to 0.
+  Tensor u = matmul(Tensor::FromVector<uint8_t>({200, 100}, {1, 2}), Tensor::FromVector<uint8_t>({2, 1}, {2, 1}));
+  ASSERT_TRUE(u.ok()) << u.status();
+  EXPECT_EQ(Values(u), (std::vector<double>{244}));  // 500 mod 256.
+}
+
+TEST(MatmulTest, IntegersUseEigen) {
   Tensor a = Tensor::FromVector<int64_t>({1, 2, 3, 4, 5, 6}, {2, 3});
   Tensor b = Tensor::FromVector<int64_t>({1, 0, -1, 2, 3, 1}, {3, 2});
   Tensor c = matmul(a, b);
@@ -228,7 +261,9 @@ TEST_P(MatmulTest, Addmm) {
   Tensor m1 = Random({6, 4}, dt, 1), m2 = Random({4, 5}, dt, 2);
   for (Tensor self : {Random({6, 5}, dt, 3), Random({5}, dt, 4), Random({6, 1}, dt, 5), Random({}, dt, 6),
                       Random({5, 6}, dt, 7).t()}) {
-    for (auto [beta, alpha] : std::vector<std::pair<double, double>>{{1, 1}, {0.5, -2}, {0, 3}}) {
+    // Integer operands take integer factors only (IntegerAddmmTakesIntegerFactors).
+    const double half = ir::IsIntegral(dt) ? 2 : 0.5;
+    for (auto [beta, alpha] : std::vector<std::pair<double, double>>{{1, 1}, {half, -2}, {0, 3}}) {
       ExpectNear(addmm(self, m1, m2, beta, alpha), {6, 5}, RefAddmm(self, m1, m2, beta, alpha), dt);
       Tensor m1t = Random({4, 6}, dt, 8).t();
       ExpectNear(addmm(self, m1t, m2, beta, alpha), {6, 5}, RefAddmm(self, m1t, m2, beta, alpha), dt);
