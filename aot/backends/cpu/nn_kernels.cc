@@ -93,28 +93,6 @@ std::tuple<int64_t, int64_t, int64_t> SplitAt(absl::Span<const int64_t> sizes, i
   return {outer, sizes[dim], inner};
 }
 
-// Sum of (x[i] - m)^2 over a row, in double (float lanes within blocks for
-// float).
-template <typename C>
-double SqDevRow(const C* x, int64_t n, C m) {
-  if constexpr (std::is_same_v<C, float>) {
-    double total = 0;
-    for (int64_t b = 0; b < n; b += kSumBlock) {
-      const float* p = x + b;
-      total += LaneReduce<32, float>(std::min(kSumBlock, n - b), 0.0f, [p, m](int64_t i) {
-        float d = p[i] - m;
-        return d * d;
-      }, Plus());
-    }
-    return total;
-  } else {
-    return LaneReduce<16, double>(n, 0.0, [x, m](int64_t i) {
-      double d = x[i] - m;
-      return d * d;
-    }, Plus());
-  }
-}
-
 // Sum of a[i] * b[i] in double.
 template <typename C>
 double DotRow(const C* a, const C* b, int64_t n) {
@@ -411,7 +389,14 @@ KernelResult LayerNormKernel(const OpCall& call) {
         const C r = static_cast<C>(1.0 / std::sqrt(var + eps));
         mp[i] = m;
         rp[i] = r;
-        if (wp != nullptr && bp != nullptr) {
+        if constexpr (std::is_same_v<C, float>) {
+          // Prefetching the next row (Note [Prefetching the next block]).
+          if (HasAvx512F()) {
+            NormalizeRowAvx512(xr, m, r, wp, bp, yr, n, kExpPrefetch);
+          } else {
+            NormalizeRow<Avx2>(xr, m, r, wp, bp, yr, n, kExpPrefetch);
+          }
+        } else if (wp != nullptr && bp != nullptr) {
           for (int64_t j = 0; j < n; ++j) yr[j] = (xr[j] - m) * r * wp[j] + bp[j];
         } else if (wp != nullptr) {
           for (int64_t j = 0; j < n; ++j) yr[j] = (xr[j] - m) * r * wp[j];

@@ -444,6 +444,24 @@ struct MinMaxOp {
   }
 };
 
+// Sum of (x[i] - m)^2 over a row, in double (float lanes within blocks for
+// float).
+// float: SqDevSumLoop (row_loops.h), on 16 lanes where the CPU has
+// AVX-512F, prefetching the kExpPrefetch elements after the row (the next
+// row, for the row kernels).
+template <typename C>
+double SqDevRow(const C* x, int64_t n, C m) {
+  if constexpr (std::is_same_v<C, float>) {
+    if (HasAvx512F()) return SqDevSumAvx512(x, m, n, kSumBlock, kExpPrefetch);
+    return SqDevSumLoop<Avx2>(x, m, n, kSumBlock, kExpPrefetch);
+  } else {
+    return LaneReduce<16, double>(n, 0.0, [x, m](int64_t i) {
+      double d = x[i] - m;
+      return d * d;
+    }, Plus());
+  }
+}
+
 // Sum of squared deviations from a per-output mean, in double.
 template <typename T>
 struct SqDevOp {
@@ -455,6 +473,9 @@ struct SqDevOp {
   double Row(int64_t base, int64_t n, int64_t out) const {
     const T* p = x + base;
     const double m = mean[out];
+    // float: float lanes about the mean rounded to float (the rounding adds
+    // n (m - float(m))^2, nothing next to the sum's own rounding).
+    if constexpr (std::is_same_v<T, float>) return SqDevRow<float>(p, n, static_cast<float>(m));
     return LaneReduce<16, double>(n, 0.0, [p, m](int64_t i) {
       double d = Load<double>(p[i]) - m;
       return d * d;

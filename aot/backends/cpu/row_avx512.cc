@@ -68,6 +68,15 @@ void ExpScaleAvx512(const float* x, float m, float scale, float* y, int64_t n) {
   ExpScaleLoop<Avx512>(x, m, scale, y, n);
 }
 
+double SqDevSumAvx512(const float* x, float m, int64_t n, int64_t block, int64_t ahead) {
+  return SqDevSumLoop<Avx512>(x, m, n, block, ahead);
+}
+
+void NormalizeRowAvx512(const float* x, float m, float r, const float* w, const float* b, float* y, int64_t n,
+                        int64_t ahead) {
+  NormalizeRow<Avx512>(x, m, r, w, b, y, n, ahead);
+}
+
 float MaxRowAvx512(const float* x, int64_t n) { return MinMaxLoop<Avx512, true>(x, n); }
 float MinRowAvx512(const float* x, int64_t n) { return MinMaxLoop<Avx512, false>(x, n); }
 

@@ -33,6 +33,13 @@ void ExpScaleAvx512(const float* x, float m, float scale, float* y, int64_t n);
 float MaxRowAvx512(const float* x, int64_t n);
 float MinRowAvx512(const float* x, int64_t n);
 
+// SqDevSumLoop (row_loops.h) on 16 lanes. Requires HasAvx512F().
+double SqDevSumAvx512(const float* x, float m, int64_t n, int64_t block, int64_t ahead);
+
+// NormalizeRow (row_loops.h) on 16 lanes. Requires HasAvx512F().
+void NormalizeRowAvx512(const float* x, float m, float r, const float* w, const float* b, float* y, int64_t n,
+                        int64_t ahead);
+
 // y[j] *= scale for j in [0, n). Requires HasAvx512F().
 void ScaleAvx512(float* y, float scale, int64_t n);
 

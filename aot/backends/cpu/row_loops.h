@@ -73,6 +73,91 @@ double ExpShiftSumLoop(const float* x, float shift, float* y, int64_t n, int64_t
   return total;
 }
 
+// The sum of (x[i] - m)^2 for i in [0, n): in float within blocks of
+// `block` elements (four accumulators), in double across blocks.
+// Prefetches the elements `ahead` past each one: the second pass over a
+// row in L1 (after its mean) otherwise leaves memory idle (Note
+// [Prefetching the next block], reduce_utils.h).
+template <typename Isa>
+double SqDevSumLoop(const float* x, float m, int64_t n, int64_t block, int64_t ahead) {
+  using V = typename Isa::V;
+  constexpr int64_t kL = Isa::kLanes;
+  const V mv = Isa::Set1(m);
+  auto sq = [&](V acc, V v) {
+    const V d = Isa::Sub(v, mv);
+    return Isa::FmAdd(d, d, acc);
+  };
+  ahead = std::min(n, ahead);
+  double total = 0;
+  for (int64_t b = 0; b < n; b += block) {
+    const int64_t len = std::min(block, n - b);
+    const float* in = x + b;
+    V a0 = Isa::Zero(), a1 = a0, a2 = a0, a3 = a0;
+    int64_t i = 0;
+    for (; i + 4 * kL <= len; i += 4 * kL) {
+      for (int64_t k = 0; k < 4 * kL; k += 16) PrefetchAt(in + i + k, ahead);
+      a0 = sq(a0, Isa::Load(in + i));
+      a1 = sq(a1, Isa::Load(in + i + kL));
+      a2 = sq(a2, Isa::Load(in + i + 2 * kL));
+      a3 = sq(a3, Isa::Load(in + i + 3 * kL));
+    }
+    for (; i + kL <= len; i += kL) a0 = sq(a0, Isa::Load(in + i));
+    if (i < len) {
+      // Masked-off lanes load m: a deviation of 0.
+      a1 = sq(a1, Isa::LoadMasked(Isa::FirstLanes(len - i), in + i, mv));
+    }
+    total += static_cast<double>(Isa::ReduceAdd(Isa::Add(Isa::Add(a0, a1), Isa::Add(a2, a3))));
+  }
+  return total;
+}
+
+// y[j] = (x[j] - m) * r * w[j] + b[j] for j in [0, n), without w (kW
+// false: 1) or b (kB false: 0): layer_norm's output, as the scalar
+// expression compiles (the multiply by w and the add of b fused).
+// Prefetches the elements `ahead` past each x[j].
+template <typename Isa, bool kW, bool kB>
+void NormalizeRowLoop(const float* x, float m, float r, const float* w, const float* b, float* y, int64_t n,
+                      int64_t ahead) {
+  using V = typename Isa::V;
+  constexpr int64_t kL = Isa::kLanes;
+  const V mv = Isa::Set1(m), rv = Isa::Set1(r);
+  auto at = [&](V xv, V wv, V bv) {
+    const V t = Isa::Mul(Isa::Sub(xv, mv), rv);
+    if constexpr (kW && kB) return Isa::FmAdd(t, wv, bv);
+    if constexpr (kW) return Isa::Mul(t, wv);
+    if constexpr (kB) return Isa::Add(t, bv);
+    return t;
+  };
+  auto load = [](bool use, const float* p) { return use ? Isa::Load(p) : Isa::Zero(); };
+  int64_t j = 0;
+  for (; j + kL <= n; j += kL) {
+    if ((j & 15) == 0) PrefetchAt(x + j, ahead);
+    Isa::Store(y + j, at(Isa::Load(x + j), load(kW, w + j), load(kB, b + j)));
+  }
+  if (j < n) {
+    const typename Isa::Mask mask = Isa::FirstLanes(n - j);
+    const V xv = Isa::LoadMasked(mask, x + j, Isa::Zero());
+    const V wv = kW ? Isa::LoadMasked(mask, w + j, Isa::Zero()) : Isa::Zero();
+    const V bv = kB ? Isa::LoadMasked(mask, b + j, Isa::Zero()) : Isa::Zero();
+    Isa::StoreMasked(mask, y + j, at(xv, wv, bv));
+  }
+}
+
+// NormalizeRowLoop for any w and b (null: absent).
+template <typename Isa>
+void NormalizeRow(const float* x, float m, float r, const float* w, const float* b, float* y, int64_t n,
+                  int64_t ahead) {
+  if (w != nullptr && b != nullptr) {
+    NormalizeRowLoop<Isa, true, true>(x, m, r, w, b, y, n, ahead);
+  } else if (w != nullptr) {
+    NormalizeRowLoop<Isa, true, false>(x, m, r, w, b, y, n, ahead);
+  } else if (b != nullptr) {
+    NormalizeRowLoop<Isa, false, true>(x, m, r, w, b, y, n, ahead);
+  } else {
+    NormalizeRowLoop<Isa, false, false>(x, m, r, w, b, y, n, ahead);
+  }
+}
+
 // y[j] = exp(x[j] - m) * scale for j in [0, n), where m >= x[j] or NaN.
 template <typename Isa>
 void ExpScaleLoop(const float* x, float m, float scale, float* y, int64_t n) {
