@@ -181,17 +181,20 @@ struct RowLoops {
   void (*exp_scale)(const float* x, float m, float scale, float* y, int64_t n);
   float (*max_row)(const float* x, int64_t n);
   float (*min_row)(const float* x, int64_t n);
+  double (*sq_dev_sum)(const float* x, float m, int64_t n, int64_t block, int64_t ahead);
+  void (*normalize)(const float* x, float m, float r, const float* w, const float* b, float* y, int64_t n,
+                    int64_t ahead);
 };
 
 std::vector<RowLoops> AllRowLoops() {
-  std::vector<RowLoops> loops = {
-      {"avx2", &ExpShiftSumAvx2, &ExpScaleLoop<Avx2>, &MinMaxLoop<Avx2, true>, &MinMaxLoop<Avx2, false>}};
+  std::vector<RowLoops> loops = {{"avx2", &ExpShiftSumAvx2, &ExpScaleLoop<Avx2>, &MinMaxLoop<Avx2, true>,
+                                   &MinMaxLoop<Avx2, false>, &SqDevSumLoop<Avx2>, &NormalizeRow<Avx2>}};
   if (HasAvx512F()) {
     loops.push_back({"avx512",
                      [](const float* x, float shift, float* y, int64_t n) {
                        return ExpShiftSumAvx512(x, shift, y, n, kSumBlock, kExpPrefetch);
                      },
-                     &ExpScaleAvx512, &MaxRowAvx512, &MinRowAvx512});
+                     &ExpScaleAvx512, &MaxRowAvx512, &MinRowAvx512, &SqDevSumAvx512, &NormalizeRowAvx512});
   }
   return loops;
 }
@@ -239,6 +242,40 @@ TEST(VecMathTest, ExpRowLoopsMatchExpF) {
         }
       }
       EXPECT_EQ(z[n], 7.0f) << "wrote past the end";
+    }
+  }
+}
+
+// The squared-deviation sums and layer_norm's output loop of each width
+// against scalar loops, with and without weight and bias, over every kind
+// of tail; nothing written past the end.
+TEST(VecMathTest, NormLoopsMatchScalarLoops) {
+  std::vector<float> sweep(5003), w(5003), b(5003);
+  for (size_t i = 0; i < w.size(); ++i) {
+    sweep[i] = -3.0f + 6.0f * static_cast<float>((i * 7919) % 5003) / 5003.0f;
+    w[i] = 0.5f + 0.001f * static_cast<float>(i % 997);
+    b[i] = -0.25f + 0.002f * static_cast<float>(i % 613);
+  }
+  for (const RowLoops& loops : AllRowLoops()) {
+    for (int64_t n : {0, 1, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65, 1023, 1025, 5003}) {
+      SCOPED_TRACE(loops.name + ", n = " + std::to_string(n));
+      const float* x = sweep.data();
+      const float m = 0.125f;
+      double want = 0;
+      for (int64_t i = 0; i < n; ++i) want += (static_cast<double>(x[i]) - m) * (static_cast<double>(x[i]) - m);
+      EXPECT_NEAR(loops.sq_dev_sum(x, m, n, kSumBlock, kExpPrefetch), want, 1e-6 * want);
+      for (int variant = 0; variant < 4; ++variant) {
+        const float* wp = (variant & 1) != 0 ? w.data() : nullptr;
+        const float* bp = (variant & 2) != 0 ? b.data() : nullptr;
+        std::vector<float> y(n + 1, 7.0f);
+        loops.normalize(x, m, 1.5f, wp, bp, y.data(), n, kExpPrefetch);
+        for (int64_t i = 0; i < n; ++i) {
+          const double t = (static_cast<double>(x[i]) - m) * 1.5;
+          const double ref = t * (wp != nullptr ? wp[i] : 1.0) + (bp != nullptr ? bp[i] : 0.0);
+          EXPECT_NEAR(y[i], ref, 1e-6 * (1 + std::abs(ref))) << "variant " << variant << ", i = " << i;
+        }
+        EXPECT_EQ(y[n], 7.0f) << "wrote past the end";
+      }
     }
   }
 }
