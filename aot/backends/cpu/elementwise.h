@@ -20,12 +20,14 @@
 
 #include <algorithm>
 #include <array>
+#include <concepts>
 #include <cstdint>
 #include <memory>
 #include <type_traits>
 
 #include "absl/container/inlined_vector.h"
 #include "aot/backends/cpu/cpu_utils.h"
+#include "aot/backends/cpu/row_avx512.h"
 #include "aot/tensor/tensor.h"
 
 namespace aot::cpu {
@@ -36,8 +38,20 @@ namespace aot::cpu {
 // 8 (4) lanes at a time through it (tails and strided rows through a padded
 // buffer), and operator() serves the other types. This is how
 // transcendental functions use SLEEF's vectorised versions.
+//
+// A float functor with a vector form may also define
+// `int64_t Row16(const float* a, float* o, int64_t n) const`: 16 lanes
+// (AVX-512F, row_avx512.h) over a contiguous row, used where the CPU has
+// them. It writes o[i] for the 16-element blocks from the start of the row
+// until the first block it leaves to the 8-lane form, and returns how many
+// elements it wrote; its values must be Vec's bit for bit, so that results
+// still do not depend on layout or splits.
 template <typename F>
 concept HasVecF = requires(const F& f, __m256 v) { f.Vec(v); };
+template <typename F>
+concept HasRow16 = requires(const F& f, const float* a, float* o, int64_t n) {
+  { f.Row16(a, o, n) } -> std::same_as<int64_t>;
+};
 template <typename F>
 concept HasVecD = requires(const F& f, __m256d v) { f.Vec(v); };
 
@@ -209,6 +223,19 @@ void UnaryRow(Out* o, const In* a, int64_t n, int64_t so, int64_t sa, const F& f
     constexpr int W = 32 / sizeof(In);
     int64_t i = 0;
     if (so == 1 && sa == 1) {
+      if constexpr (std::is_same_v<In, float> && HasRow16<F>) {
+        if (HasAvx512F()) {
+          while (n - i >= 16) {
+            i += f.Row16(a + i, o + i, n - i);
+            if (n - i >= 16) {
+              // A block Row16 leaves to the 8-lane form.
+              StoreVec(o + i, f.Vec(LoadVec(a + i)));
+              StoreVec(o + i + 8, f.Vec(LoadVec(a + i + 8)));
+              i += 16;
+            }
+          }
+        }
+      }
       for (; i + W <= n; i += W) StoreVec(o + i, f.Vec(LoadVec(a + i)));
       if (i == n) return;
     }

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "aot/backends/cpu/cpu_utils.h"
 #include "aot/backends/cpu/elementwise.h"
+#include "aot/backends/cpu/row_avx512.h"
 #include "aot/backends/cpu/strided.h"
 #include "aot/backends/cpu/vec_math.h"
 #include "aot/base/status_macros.h"
@@ -45,6 +46,11 @@ struct Lifted {
   {
     return f.Vec(x);
   }
+  int64_t Row16(const float* a, float* o, int64_t n) const
+    requires std::is_same_v<T, float> && HasRow16<F>
+  {
+    return f.Row16(a, o, n);
+  }
 };
 
 #define AOT_SLEEF_FUNCTOR_(Name, expr, f8, d4)                       \
@@ -66,9 +72,12 @@ struct ExpF {
     return std::exp(x);
   }
   __m256 Vec(__m256 x) const {
-    if (_mm256_movemask_ps(_mm256_cmp_ps(x, _mm256_set1_ps(-86.9f), _CMP_LT_OQ)) != 0) return Sleef_expf8_u10avx2(x);
+    if (_mm256_movemask_ps(_mm256_cmp_ps(x, _mm256_set1_ps(kExpSubnormalBelow), _CMP_LT_OQ)) != 0) {
+      return Sleef_expf8_u10avx2(x);
+    }
     return ExpF8(x);
   }
+  int64_t Row16(const float* a, float* o, int64_t n) const { return ExpRowAvx512(a, o, n); }
   __m256d Vec(__m256d x) const { return Sleef_expd4_u10avx2(x); }
 };
 AOT_SLEEF_FUNCTOR_(LogF, std::log(x), Sleef_logf8_u10avx2, Sleef_logd4_u10avx2);
@@ -125,6 +134,7 @@ struct GeluExactF {
   template <typename T>
   T operator()(T x) const { return T(0.5) * x * (T(1) + std::erf(x * T(kSqrt1_2))); }
   __m256 Vec(__m256 x) const { return GeluErfF8(x); }
+  int64_t Row16(const float* a, float* o, int64_t n) const { return GeluErfRowAvx512(a, o, n); }
 };
 struct GeluTanhF {
   template <typename T>

@@ -40,6 +40,15 @@ double SqDevSumAvx512(const float* x, float m, int64_t n, int64_t block, int64_t
 void NormalizeRowAvx512(const float* x, float m, float r, const float* w, const float* b, float* y, int64_t n,
                         int64_t ahead);
 
+// Contiguous rows of the elementwise float exp and exact gelu on 16 lanes,
+// the values of ExpF8 and GeluErfF8 (vec_math.h) bit for bit: write y[i] for
+// the 16-element blocks from the start of [0, n) until the first block with
+// a lane those need another path for (exp: x < kExpSubnormalBelow; gelu:
+// x < kGeluTail), and return how many elements they wrote (Note [Vector
+// functors], elementwise.h). Require HasAvx512F().
+int64_t ExpRowAvx512(const float* x, float* y, int64_t n);
+int64_t GeluErfRowAvx512(const float* x, float* y, int64_t n);
+
 // y[j] *= scale for j in [0, n). Requires HasAvx512F().
 void ScaleAvx512(float* y, float scale, int64_t n);
 

@@ -105,6 +105,7 @@ struct Avx2 {
   static V Add(V a, V b) { return _mm256_add_ps(a, b); }
   static V Sub(V a, V b) { return _mm256_sub_ps(a, b); }
   static V Mul(V a, V b) { return _mm256_mul_ps(a, b); }
+  static V Div(V a, V b) { return _mm256_div_ps(a, b); }
   // max/min return b where either is NaN.
   static V Max(V a, V b) { return _mm256_max_ps(a, b); }
   static V Min(V a, V b) { return _mm256_min_ps(a, b); }
@@ -196,26 +197,32 @@ inline __m256 ExpBoundedF8(__m256 x) { return ExpBounded<Avx2>(x); }
 // ExpF (reduce_utils.h), so both give the same bits.
 inline __m256 ExpF8(__m256 x) { return ExpBoundedF8(_mm256_min_ps(_mm256_set1_ps(kExpHi), x)); }
 
+// Below this x, ExpF8 flushes exp(x) (a subnormal) to 0 where a correctly
+// rounded exp would not: the elementwise exp takes another path there.
+inline constexpr float kExpSubnormalBelow = -86.9f;
+
 // erf(x) as Eigen's and XLA's rational approximation (odd degree 13 over
 // even degree 8 on x clamped to [-4, 4]): within ~5.5 ulp of erf, branch-free
 // and without exp. NaN stays NaN.
-inline __m256 ErfRationalF8(__m256 x_in) {
-  const __m256 x = _mm256_max_ps(_mm256_min_ps(x_in, _mm256_set1_ps(4.f)), _mm256_set1_ps(-4.f));
-  const __m256 x2 = _mm256_mul_ps(x, x);
-  __m256 p = _mm256_fmadd_ps(x2, _mm256_set1_ps(-2.72614225801306e-10f), _mm256_set1_ps(2.77068142495902e-08f));
-  p = _mm256_fmadd_ps(x2, p, _mm256_set1_ps(-2.10102402082508e-06f));
-  p = _mm256_fmadd_ps(x2, p, _mm256_set1_ps(-5.69250639462346e-05f));
-  p = _mm256_fmadd_ps(x2, p, _mm256_set1_ps(-7.34990630326855e-04f));
-  p = _mm256_fmadd_ps(x2, p, _mm256_set1_ps(-2.95459980854025e-03f));
-  p = _mm256_fmadd_ps(x2, p, _mm256_set1_ps(-1.60960333262415e-02f));
-  p = _mm256_mul_ps(x, p);
-  __m256 q = _mm256_fmadd_ps(x2, _mm256_set1_ps(-1.45660718464996e-05f), _mm256_set1_ps(-2.13374055278905e-04f));
-  q = _mm256_fmadd_ps(x2, q, _mm256_set1_ps(-1.68282697438203e-03f));
-  q = _mm256_fmadd_ps(x2, q, _mm256_set1_ps(-7.37332916720468e-03f));
-  q = _mm256_fmadd_ps(x2, q, _mm256_set1_ps(-1.42647390514189e-02f));
-  const __m256 r = _mm256_div_ps(p, q);
-  return _mm256_blendv_ps(r, x_in, _mm256_cmp_ps(x_in, x_in, _CMP_UNORD_Q));
+template <typename Isa>
+inline typename Isa::V ErfRational(typename Isa::V x_in) {
+  using V = typename Isa::V;
+  const V x = Isa::Max(Isa::Min(x_in, Isa::Set1(4.f)), Isa::Set1(-4.f));
+  const V x2 = Isa::Mul(x, x);
+  V p = Isa::FmAdd(x2, Isa::Set1(-2.72614225801306e-10f), Isa::Set1(2.77068142495902e-08f));
+  p = Isa::FmAdd(x2, p, Isa::Set1(-2.10102402082508e-06f));
+  p = Isa::FmAdd(x2, p, Isa::Set1(-5.69250639462346e-05f));
+  p = Isa::FmAdd(x2, p, Isa::Set1(-7.34990630326855e-04f));
+  p = Isa::FmAdd(x2, p, Isa::Set1(-2.95459980854025e-03f));
+  p = Isa::FmAdd(x2, p, Isa::Set1(-1.60960333262415e-02f));
+  p = Isa::Mul(x, p);
+  V q = Isa::FmAdd(x2, Isa::Set1(-1.45660718464996e-05f), Isa::Set1(-2.13374055278905e-04f));
+  q = Isa::FmAdd(x2, q, Isa::Set1(-1.68282697438203e-03f));
+  q = Isa::FmAdd(x2, q, Isa::Set1(-7.37332916720468e-03f));
+  q = Isa::FmAdd(x2, q, Isa::Set1(-1.42647390514189e-02f));
+  return Isa::Select(Isa::Unordered(x_in, x_in), x_in, Isa::Div(p, q));
 }
+inline __m256 ErfRationalF8(__m256 x_in) { return ErfRational<Avx2>(x_in); }
 
 // Phi(-|x|) = erfc(|x| / sqrt 2) / 2, relatively accurate for every x (within
 // ~8 ulp): erfc(w) = t exp(-w^2 + P(t)), t = 1 / (1 + w / 2), with P
@@ -257,9 +264,15 @@ inline constexpr float kGeluTail = -3.0f;
 // for x < -3, which takes a branch only when a lane needs it, x Phi(-|x|)
 // is relatively accurate (NormalTailF8). gelu(inf) = inf, gelu(-inf) = NaN
 // (x * 0, as the scalar formula), NaN stays NaN.
+// GeluErfMain<Isa>: the formula with ErfRational, GeluErfF8's value for
+// lanes at or above kGeluTail.
+template <typename Isa>
+inline typename Isa::V GeluErfMain(typename Isa::V x) {
+  const typename Isa::V e = ErfRational<Isa>(Isa::Mul(x, Isa::Set1(0.70710678118654752f)));
+  return Isa::Mul(Isa::Mul(Isa::Set1(0.5f), x), Isa::Add(Isa::Set1(1.0f), e));
+}
 inline __m256 GeluErfF8(__m256 x) {
-  const __m256 e = ErfRationalF8(_mm256_mul_ps(x, _mm256_set1_ps(0.70710678118654752f)));
-  __m256 r = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), x), _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+  __m256 r = GeluErfMain<Avx2>(x);
   const __m256 tail = _mm256_cmp_ps(x, _mm256_set1_ps(kGeluTail), _CMP_LT_OQ);
   if (_mm256_movemask_ps(tail) != 0) r = _mm256_blendv_ps(r, _mm256_mul_ps(x, NormalTailF8(x)), tail);
   return r;
