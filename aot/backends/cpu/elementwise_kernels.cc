@@ -53,14 +53,29 @@ struct Lifted {
   }
 };
 
-#define AOT_SLEEF_FUNCTOR_(Name, expr, f8, d4)                       \
-  struct Name {                                                      \
-    template <typename T>                                            \
-    T operator()(T x) const {                                        \
-      return expr;                                                   \
-    }                                                                \
-    __m256 Vec(__m256 x) const { return f8(x); }                     \
-    __m256d Vec(__m256d x) const { return d4(x); }                   \
+// A functor over SLEEF's 8-lane (float) and 4-lane (double) forms of
+// `expr`; with f16, also over the 16-lane form for contiguous float rows
+// (row_avx512.h), which gave the 8-lane form's bits on every value
+// ElementwiseKernelTest.ContiguousAndStridedFloatRowsGiveTheSameBits
+// tries. SLEEF's 16-lane sin and cos do not (3 of its values differ in the
+// last bit), so they stay on 8 lanes.
+#define AOT_SLEEF_MEMBERS_(expr, f8, d4)        \
+  template <typename T>                         \
+  T operator()(T x) const {                     \
+    return expr;                                \
+  }                                             \
+  __m256 Vec(__m256 x) const { return f8(x); }  \
+  __m256d Vec(__m256d x) const { return d4(x); }
+#define AOT_SLEEF_FUNCTOR_8_(Name, expr, f8, d4) \
+  struct Name {                                  \
+    AOT_SLEEF_MEMBERS_(expr, f8, d4)             \
+  }
+#define AOT_SLEEF_FUNCTOR_(Name, expr, f8, d4, f16)                \
+  struct Name {                                                    \
+    AOT_SLEEF_MEMBERS_(expr, f8, d4)                               \
+    int64_t Row16(const float* a, float* o, int64_t n) const {     \
+      return SleefRowAvx512(SleefF16::f16, a, o, n);               \
+    }                                                              \
   }
 
 // float exp: ExpF8 (vec_math.h, within 1.06 ulp like SLEEF's 1-ulp expf
@@ -80,16 +95,18 @@ struct ExpF {
   int64_t Row16(const float* a, float* o, int64_t n) const { return ExpRowAvx512(a, o, n); }
   __m256d Vec(__m256d x) const { return Sleef_expd4_u10avx2(x); }
 };
-AOT_SLEEF_FUNCTOR_(LogF, std::log(x), Sleef_logf8_u10avx2, Sleef_logd4_u10avx2);
-AOT_SLEEF_FUNCTOR_(Log1pF, std::log1p(x), Sleef_log1pf8_u10avx2, Sleef_log1pd4_u10avx2);
-AOT_SLEEF_FUNCTOR_(Expm1F, std::expm1(x), Sleef_expm1f8_u10avx2, Sleef_expm1d4_u10avx2);
+AOT_SLEEF_FUNCTOR_(LogF, std::log(x), Sleef_logf8_u10avx2, Sleef_logd4_u10avx2, kLog);
+AOT_SLEEF_FUNCTOR_(Log1pF, std::log1p(x), Sleef_log1pf8_u10avx2, Sleef_log1pd4_u10avx2, kLog1p);
+AOT_SLEEF_FUNCTOR_(Expm1F, std::expm1(x), Sleef_expm1f8_u10avx2, Sleef_expm1d4_u10avx2, kExpm1);
 // float sin/cos use SLEEF's 3.5-ulp versions (twice as fast as the 1-ulp
 // ones, which double-float arithmetic slows); double keeps 1 ulp.
-AOT_SLEEF_FUNCTOR_(SinF, std::sin(x), Sleef_sinf8_u35avx2, Sleef_sind4_u10avx2);
-AOT_SLEEF_FUNCTOR_(CosF, std::cos(x), Sleef_cosf8_u35avx2, Sleef_cosd4_u10avx2);
-AOT_SLEEF_FUNCTOR_(TanhF, std::tanh(x), Sleef_tanhf8_u10avx2, Sleef_tanhd4_u10avx2);
-AOT_SLEEF_FUNCTOR_(ErfF, std::erf(x), Sleef_erff8_u10avx2, Sleef_erfd4_u10avx2);
+AOT_SLEEF_FUNCTOR_8_(SinF, std::sin(x), Sleef_sinf8_u35avx2, Sleef_sind4_u10avx2);
+AOT_SLEEF_FUNCTOR_8_(CosF, std::cos(x), Sleef_cosf8_u35avx2, Sleef_cosd4_u10avx2);
+AOT_SLEEF_FUNCTOR_(TanhF, std::tanh(x), Sleef_tanhf8_u10avx2, Sleef_tanhd4_u10avx2, kTanh);
+AOT_SLEEF_FUNCTOR_(ErfF, std::erf(x), Sleef_erff8_u10avx2, Sleef_erfd4_u10avx2, kErf);
 #undef AOT_SLEEF_FUNCTOR_
+#undef AOT_SLEEF_FUNCTOR_8_
+#undef AOT_SLEEF_MEMBERS_
 
 struct SqrtF {
   template <typename T>

@@ -296,14 +296,16 @@ TEST(ElementwiseKernelTest, PermutedOperandsOfEveryRankAndDtype) {
 }
 
 // f32 math on a transposed input runs the vector functors through the tiles.
-// exp and gelu of float rows take 16 lanes where the CPU has AVX-512F
-// (Note [Vector functors]) and 8 lanes through a buffer for strided rows:
-// the same bits either way, across the values each sends to another path
-// (gelu below -3, exp below -86.9), NaN and infinities included.
+// The transcendental ops of float rows take 16 lanes where the CPU has
+// AVX-512F (Note [Vector functors]) and 8 lanes through a buffer for
+// strided rows: the same bits either way, across the values exp and gelu
+// send to another path (below -86.9 and -3), NaN and infinities included.
 TEST(ElementwiseKernelTest, ContiguousAndStridedFloatRowsGiveTheSameBits) {
   std::vector<float> v;
   for (int i = 0; i < 4000; ++i) v.push_back(-120.0f + 0.05f * static_cast<float>((i * 7919) % 4000));
   for (int i = 0; i < 300; ++i) v.push_back(-4.0f + 0.02f * static_cast<float>(i));  // Dense near gelu's tail.
+  for (int i = 0; i < 300; ++i) v.push_back(0.001f + 0.01f * static_cast<float>(i));   // log's domain.
+  for (int i = 0; i < 100000; ++i) v.push_back(-100.0f + 0.002f * static_cast<float>((i * 7919) % 100000));
   v[17] = std::numeric_limits<float>::quiet_NaN();
   v[100] = std::numeric_limits<float>::infinity();
   v[101] = -std::numeric_limits<float>::infinity();
@@ -315,7 +317,15 @@ TEST(ElementwiseKernelTest, ContiguousAndStridedFloatRowsGiveTheSameBits) {
   Tensor strided = Tensor::FromVector<float>(doubled, {n, 2}).select(1, 0);
   ASSERT_FALSE(strided.is_contiguous());
   for (const auto& [name, op] : std::vector<std::pair<std::string, Tensor (*)(const Tensor&)>>{
-           {"exp", [](const Tensor& t) { return exp(t); }}, {"gelu", [](const Tensor& t) { return gelu(t); }}}) {
+           {"exp", [](const Tensor& t) { return exp(t); }},
+           {"gelu", [](const Tensor& t) { return gelu(t); }},
+           {"log", [](const Tensor& t) { return log(t); }},
+           {"log1p", [](const Tensor& t) { return log1p(t); }},
+           {"expm1", [](const Tensor& t) { return expm1(t); }},
+           {"sin", [](const Tensor& t) { return sin(t); }},
+           {"cos", [](const Tensor& t) { return cos(t); }},
+           {"tanh", [](const Tensor& t) { return tanh(t); }},
+           {"erf", [](const Tensor& t) { return erf(t); }}}) {
     Tensor a = op(x), b = op(strided);
     ASSERT_TRUE(a.ok() && b.ok()) << name;
     const float* pa = a.data_ptr<float>();

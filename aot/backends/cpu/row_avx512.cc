@@ -3,9 +3,11 @@
 #include <immintrin.h>
 
 #include <cstdint>
+#include <limits>
 
 #include "aot/backends/cpu/row_loops.h"
 #include "aot/backends/cpu/vec_math.h"
+#include "sleef.h"
 
 namespace aot::cpu {
 namespace {
@@ -77,6 +79,23 @@ int64_t ExpRowAvx512(const float* x, float* y, int64_t n) {
 
 int64_t GeluErfRowAvx512(const float* x, float* y, int64_t n) {
   return RowUntilBelow(x, y, n, kGeluTail, [](__m512 v) { return GeluErfMain<Avx512>(v); });
+}
+
+int64_t SleefRowAvx512(SleefF16 f, const float* x, float* y, int64_t n) {
+  constexpr float kNone = -std::numeric_limits<float>::infinity();  // No lane is below it.
+  switch (f) {
+    case SleefF16::kLog:
+      return RowUntilBelow(x, y, n, kNone, [](__m512 v) { return Sleef_logf16_u10avx512f(v); });
+    case SleefF16::kLog1p:
+      return RowUntilBelow(x, y, n, kNone, [](__m512 v) { return Sleef_log1pf16_u10avx512f(v); });
+    case SleefF16::kExpm1:
+      return RowUntilBelow(x, y, n, kNone, [](__m512 v) { return Sleef_expm1f16_u10avx512f(v); });
+    case SleefF16::kTanh:
+      return RowUntilBelow(x, y, n, kNone, [](__m512 v) { return Sleef_tanhf16_u10avx512f(v); });
+    case SleefF16::kErf:
+      return RowUntilBelow(x, y, n, kNone, [](__m512 v) { return Sleef_erff16_u10avx512f(v); });
+  }
+  return 0;
 }
 
 bool HasAvx512F() {

@@ -49,6 +49,15 @@ void NormalizeRowAvx512(const float* x, float m, float r, const float* w, const 
 int64_t ExpRowAvx512(const float* x, float* y, int64_t n);
 int64_t GeluErfRowAvx512(const float* x, float* y, int64_t n);
 
+// SLEEF's float functions whose 16-lane forms give the bits of the 8-lane
+// ones the elementwise kernels call (see elementwise_kernels.cc).
+enum class SleefF16 { kLog, kLog1p, kExpm1, kTanh, kErf };
+
+// The same as ExpRowAvx512 for SLEEF's 16-lane form of `f` (the accuracy
+// of the 8-lane one the kernels use: 1 ulp), which leaves no block to the
+// 8-lane form. Requires HasAvx512F().
+int64_t SleefRowAvx512(SleefF16 f, const float* x, float* y, int64_t n);
+
 // y[j] *= scale for j in [0, n). Requires HasAvx512F().
 void ScaleAvx512(float* y, float scale, int64_t n);
 
