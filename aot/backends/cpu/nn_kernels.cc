@@ -148,9 +148,9 @@ void ExpScale(const C* x, C m, C scale, C* y, int64_t n) {
   if constexpr (std::is_same_v<C, float>) {
     if (HasAvx512F()) {
       ExpScaleAvx512(x, m, scale, y, n);
-      return;
+    } else {
+      ExpScaleLoop<Avx2>(x, m, scale, y, n);
     }
-    ExpScaleLoop<Avx2>(x, m, scale, y, n);
     return;
   }
   for (int64_t j = 0; j < n; ++j) y[j] = Exp<C>(x[j] - m) * scale;
@@ -162,21 +162,24 @@ void ScaleRow(C* y, C scale, int64_t n) {
   if constexpr (std::is_same_v<C, float>) {
     if (HasAvx512F()) {
       ScaleAvx512(y, scale, n);
-      return;
+    } else {
+      ScaleLoop<Avx2>(y, scale, n);
     }
+    return;
   }
   for (int64_t j = 0; j < n; ++j) y[j] *= scale;
 }
 
-// y[j] = (x[j] - m) - c for j in [0, n): log_softmax's output, the exact
-// shift first, as PyTorch (m + c would round at the magnitude of m).
+// y[j] = (x[j] - m) - c for j in [0, n) (ShiftSubLoop for float).
 template <typename C>
 void ShiftSubRow(const C* x, C m, C c, C* y, int64_t n) {
   if constexpr (std::is_same_v<C, float>) {
     if (HasAvx512F()) {
       ShiftSubAvx512(x, m, c, y, n);
-      return;
+    } else {
+      ShiftSubLoop<Avx2>(x, m, c, y, n);
     }
+    return;
   }
   for (int64_t j = 0; j < n; ++j) y[j] = (x[j] - m) - c;
 }

@@ -125,24 +125,8 @@ void NormalizeRowAvx512(const float* x, float m, float r, const float* w, const 
 float MaxRowAvx512(const float* x, int64_t n) { return MinMaxLoop<Avx512, true>(x, n); }
 float MinRowAvx512(const float* x, int64_t n) { return MinMaxLoop<Avx512, false>(x, n); }
 
-void ScaleAvx512(float* y, float scale, int64_t n) {
-  const __m512 sv = _mm512_set1_ps(scale);
-  int64_t j = 0;
-  for (; j + 16 <= n; j += 16) _mm512_storeu_ps(y + j, _mm512_mul_ps(_mm512_loadu_ps(y + j), sv));
-  if (j < n) {
-    const __mmask16 mask = Avx512::FirstLanes(n - j);
-    _mm512_mask_storeu_ps(y + j, mask, _mm512_mul_ps(_mm512_maskz_loadu_ps(mask, y + j), sv));
-  }
-}
+void ScaleAvx512(float* y, float scale, int64_t n) { ScaleLoop<Avx512>(y, scale, n); }
 
-void ShiftSubAvx512(const float* x, float m, float c, float* y, int64_t n) {
-  const __m512 mv = _mm512_set1_ps(m), cv = _mm512_set1_ps(c);
-  int64_t j = 0;
-  for (; j + 16 <= n; j += 16) _mm512_storeu_ps(y + j, _mm512_sub_ps(_mm512_sub_ps(_mm512_loadu_ps(x + j), mv), cv));
-  if (j < n) {
-    const __mmask16 mask = Avx512::FirstLanes(n - j);
-    _mm512_mask_storeu_ps(y + j, mask, _mm512_sub_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(mask, x + j), mv), cv));
-  }
-}
+void ShiftSubAvx512(const float* x, float m, float c, float* y, int64_t n) { ShiftSubLoop<Avx512>(x, m, c, y, n); }
 
 }  // namespace aot::cpu

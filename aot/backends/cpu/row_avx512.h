@@ -58,11 +58,10 @@ enum class SleefF16 { kLog, kLog1p, kExpm1, kTanh, kErf };
 // 8-lane form. Requires HasAvx512F().
 int64_t SleefRowAvx512(SleefF16 f, const float* x, float* y, int64_t n);
 
-// y[j] *= scale for j in [0, n). Requires HasAvx512F().
+// ScaleLoop (row_loops.h) on 16 lanes. Requires HasAvx512F().
 void ScaleAvx512(float* y, float scale, int64_t n);
 
-// y[j] = (x[j] - m) - c for j in [0, n): log_softmax's output. Requires
-// HasAvx512F().
+// ShiftSubLoop (row_loops.h) on 16 lanes. Requires HasAvx512F().
 void ShiftSubAvx512(const float* x, float m, float c, float* y, int64_t n);
 
 }  // namespace aot::cpu

@@ -173,6 +173,32 @@ void ExpScaleLoop(const float* x, float m, float scale, float* y, int64_t n) {
   }
 }
 
+// y[j] *= scale for j in [0, n): softmax's output pass.
+template <typename Isa>
+void ScaleLoop(float* y, float scale, int64_t n) {
+  const typename Isa::V sv = Isa::Set1(scale);
+  int64_t j = 0;
+  for (; j + Isa::kLanes <= n; j += Isa::kLanes) Isa::Store(y + j, Isa::Mul(Isa::Load(y + j), sv));
+  if (j < n) {
+    const typename Isa::Mask mask = Isa::FirstLanes(n - j);
+    Isa::StoreMasked(mask, y + j, Isa::Mul(Isa::LoadMasked(mask, y + j, Isa::Zero()), sv));
+  }
+}
+
+// y[j] = (x[j] - m) - c for j in [0, n): log_softmax's output, the exact
+// shift first, as PyTorch (m + c would round at the magnitude of m).
+template <typename Isa>
+void ShiftSubLoop(const float* x, float m, float c, float* y, int64_t n) {
+  using V = typename Isa::V;
+  const V mv = Isa::Set1(m), cv = Isa::Set1(c);
+  int64_t j = 0;
+  for (; j + Isa::kLanes <= n; j += Isa::kLanes) Isa::Store(y + j, Isa::Sub(Isa::Sub(Isa::Load(x + j), mv), cv));
+  if (j < n) {
+    const typename Isa::Mask mask = Isa::FirstLanes(n - j);
+    Isa::StoreMasked(mask, y + j, Isa::Sub(Isa::Sub(Isa::LoadMasked(mask, x + j, Isa::Zero()), mv), cv));
+  }
+}
+
 // The max (kMax) or min of x[0, n): NaN if any element is NaN (vmaxps
 // drops a NaN in its first operand, so NaN is tracked apart), -inf (+inf
 // for the min) when n is 0.

@@ -184,17 +184,21 @@ struct RowLoops {
   double (*sq_dev_sum)(const float* x, float m, int64_t n, int64_t block, int64_t ahead);
   void (*normalize)(const float* x, float m, float r, const float* w, const float* b, float* y, int64_t n,
                     int64_t ahead);
+  void (*scale)(float* y, float scale, int64_t n);
+  void (*shift_sub)(const float* x, float m, float c, float* y, int64_t n);
 };
 
 std::vector<RowLoops> AllRowLoops() {
   std::vector<RowLoops> loops = {{"avx2", &ExpShiftSumAvx2, &ExpScaleLoop<Avx2>, &MinMaxLoop<Avx2, true>,
-                                   &MinMaxLoop<Avx2, false>, &SqDevSumLoop<Avx2>, &NormalizeRow<Avx2>}};
+                                   &MinMaxLoop<Avx2, false>, &SqDevSumLoop<Avx2>, &NormalizeRow<Avx2>,
+                                   &ScaleLoop<Avx2>, &ShiftSubLoop<Avx2>}};
   if (HasAvx512F()) {
     loops.push_back({"avx512",
                      [](const float* x, float shift, float* y, int64_t n) {
                        return ExpShiftSumAvx512(x, shift, y, n, kSumBlock, kExpPrefetch);
                      },
-                     &ExpScaleAvx512, &MaxRowAvx512, &MinRowAvx512, &SqDevSumAvx512, &NormalizeRowAvx512});
+                     &ExpScaleAvx512, &MaxRowAvx512, &MinRowAvx512, &SqDevSumAvx512, &NormalizeRowAvx512,
+                     &ScaleAvx512, &ShiftSubAvx512});
   }
   return loops;
 }
@@ -280,7 +284,7 @@ TEST(VecMathTest, NormLoopsMatchScalarLoops) {
   }
 }
 
-// The max/min loops of each width, and the AVX-512F scale and shift loops,
+// The max/min, scale and shift loops of each width,
 // against plain scalar loops, over every kind of tail, with NaN and
 // infinities at the start, middle and end.
 TEST(VecMathTest, RowLoopsMatchScalarLoops) {
@@ -302,11 +306,10 @@ TEST(VecMathTest, RowLoopsMatchScalarLoops) {
           const float got_max = loops.max_row(x.data(), n), got_min = loops.min_row(x.data(), n);
           EXPECT_TRUE(got_max == want_max || (std::isnan(got_max) && std::isnan(want_max))) << got_max << " " << want_max;
           EXPECT_TRUE(got_min == want_min || (std::isnan(got_min) && std::isnan(want_min))) << got_min << " " << want_min;
-          if (loops.name != "avx512") continue;
           std::vector<float> y(n + 1, 7.0f), z(n + 1, 7.0f);
           std::copy(x.begin(), x.end(), y.begin());
-          ScaleAvx512(y.data(), 0.375f, n);
-          ShiftSubAvx512(x.data(), 1.5f, 0.25f, z.data(), n);
+          loops.scale(y.data(), 0.375f, n);
+          loops.shift_sub(x.data(), 1.5f, 0.25f, z.data(), n);
           for (int64_t i = 0; i < n; ++i) {
             const float scaled = x[i] * 0.375f, shifted = (x[i] - 1.5f) - 0.25f;
             if (std::isnan(x[i])) {
