@@ -7,15 +7,17 @@
 #include <new>
 #include <vector>
 
+#include "aot/base/huge_pages.h"
+
 namespace aot {
 namespace {
 
 // Note [Arena chunks on huge pages]
 // The largest chunks (kMaxChunk), which hold nearly all of a big graph,
 // are carved from 2 MiB slabs mapped at a 2 MiB boundary and advised for
-// transparent huge pages (MADV_HUGEPAGE; with THP set to "madvise" or
-// "always" the kernel backs each slab with one huge page where it has one,
-// and with small pages otherwise). On the VM this was written on a page
+// transparent huge pages (MapHugePages, Note [Huge pages]: with THP set to
+// "madvise" or "always" the kernel backs each slab with one huge page where
+// it has one, and with small pages otherwise). On the VM this was written on a page
 // fault costs 11-15 us, so a graph's first 2 MiB cost 512 faults (6-7 ms)
 // on small pages and one on a huge page; walks over a big graph also miss
 // the TLB far less. The first compile of bench:compile_latency's N = 1000
@@ -23,24 +25,10 @@ namespace {
 // samples) and its page faults from about 3800 to 1750 (docs/building.md,
 // "Compile latency"); the steady state did not change. Where mmap fails,
 // 256 KiB chunks are mapped one by one.
-constexpr size_t kHugePage = size_t{2} << 20;
+constexpr size_t kHugePage = kHugePageBytes;
 
-// Maps a 2 MiB-aligned slab of kHugePage bytes advised for huge pages, or
-// returns nullptr.
-char* MapSlab() {
-  const size_t len = 2 * kHugePage;
-  void* p = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) return nullptr;
-  const uintptr_t begin = reinterpret_cast<uintptr_t>(p);
-  const uintptr_t slab = (begin + kHugePage - 1) & ~(kHugePage - 1);
-  // Unmaps what lies before and after the aligned slab.
-  if (slab > begin) munmap(p, slab - begin);
-  if (begin + len > slab + kHugePage) {
-    munmap(reinterpret_cast<void*>(slab + kHugePage), begin + len - (slab + kHugePage));
-  }
-  madvise(reinterpret_cast<void*>(slab), kHugePage, MADV_HUGEPAGE);
-  return reinterpret_cast<char*>(slab);
-}
+// A 2 MiB slab on a huge page, or nullptr.
+char* MapSlab() { return static_cast<char*>(MapHugePages(kHugePage)); }
 
 // Chunks of the standard sizes, by size class (4 KiB << class): the freed
 // ones kept for reuse, and new ones made.
