@@ -57,25 +57,19 @@ struct Lifted {
 // `expr`; with f16, also over the 16-lane form for contiguous float rows
 // (row_avx512.h), which gave the 8-lane form's bits on every value
 // ElementwiseKernelTest.ContiguousAndStridedFloatRowsGiveTheSameBits
-// tries. SLEEF's 16-lane sin and cos do not (3 of 4,600 values differed in the
-// last bit), so they stay on 8 lanes.
-#define AOT_SLEEF_MEMBERS_(expr, f8, d4)        \
-  template <typename T>                         \
-  T operator()(T x) const {                     \
-    return expr;                                \
-  }                                             \
-  __m256 Vec(__m256 x) const { return f8(x); }  \
-  __m256d Vec(__m256d x) const { return d4(x); }
-#define AOT_SLEEF_FUNCTOR_8_(Name, expr, f8, d4) \
-  struct Name {                                  \
-    AOT_SLEEF_MEMBERS_(expr, f8, d4)             \
-  }
-#define AOT_SLEEF_FUNCTOR_(Name, expr, f8, d4, f16)                \
-  struct Name {                                                    \
-    AOT_SLEEF_MEMBERS_(expr, f8, d4)                               \
-    int64_t Row16(const float* a, float* o, int64_t n) const {     \
-      return SleefRowAvx512(SleefF16::f16, a, o, n);               \
-    }                                                              \
+// tries. (SLEEF's 16-lane sin and cos do not: 3 of 4,600 values differed in
+// the last bit. The float sin and cos below are vec_math.h's own.)
+#define AOT_SLEEF_FUNCTOR_(Name, expr, f8, d4, f16)            \
+  struct Name {                                                \
+    template <typename T>                                      \
+    T operator()(T x) const {                                  \
+      return expr;                                             \
+    }                                                          \
+    __m256 Vec(__m256 x) const { return f8(x); }               \
+    __m256d Vec(__m256d x) const { return d4(x); }             \
+    int64_t Row16(const float* a, float* o, int64_t n) const { \
+      return SleefRowAvx512(SleefF16::f16, a, o, n);           \
+    }                                                          \
   }
 
 // float exp: ExpF8 (vec_math.h, within 1.06 ulp like SLEEF's 1-ulp expf
@@ -98,15 +92,30 @@ struct ExpF {
 AOT_SLEEF_FUNCTOR_(LogF, std::log(x), Sleef_logf8_u10avx2, Sleef_logd4_u10avx2, kLog);
 AOT_SLEEF_FUNCTOR_(Log1pF, std::log1p(x), Sleef_log1pf8_u10avx2, Sleef_log1pd4_u10avx2, kLog1p);
 AOT_SLEEF_FUNCTOR_(Expm1F, std::expm1(x), Sleef_expm1f8_u10avx2, Sleef_expm1d4_u10avx2, kExpm1);
-// float sin/cos use SLEEF's 3.5-ulp versions (twice as fast as the 1-ulp
-// ones, which double-float arithmetic slows); double keeps 1 ulp.
-AOT_SLEEF_FUNCTOR_8_(SinF, std::sin(x), Sleef_sinf8_u35avx2, Sleef_sind4_u10avx2);
-AOT_SLEEF_FUNCTOR_8_(CosF, std::cos(x), Sleef_cosf8_u35avx2, Sleef_cosd4_u10avx2);
+// float sin and cos: SinCosSmall (vec_math.h, Note [Fast sinf and cosf];
+// within 1.5 ulp) where every lane has |x| <= kSinCosMax, SLEEF's 3.5-ulp
+// functions for a vector with a larger, infinite or NaN lane; double keeps
+// SLEEF's 1-ulp ones.
+template <bool kCos>
+struct SinCosF {
+  template <typename T>
+  T operator()(T x) const {
+    return kCos ? std::cos(x) : std::sin(x);
+  }
+  __m256 Vec(__m256 x) const {
+    if (!Avx2::All(Avx2::AbsAtMost(x, kSinCosMax))) return kCos ? Sleef_cosf8_u35avx2(x) : Sleef_sinf8_u35avx2(x);
+    return SinCosSmall<Avx2, kCos>(x);
+  }
+  int64_t Row16(const float* a, float* o, int64_t n) const {
+    return kCos ? CosRowAvx512(a, o, n) : SinRowAvx512(a, o, n);
+  }
+  __m256d Vec(__m256d x) const { return kCos ? Sleef_cosd4_u10avx2(x) : Sleef_sind4_u10avx2(x); }
+};
+using SinF = SinCosF<false>;
+using CosF = SinCosF<true>;
 AOT_SLEEF_FUNCTOR_(TanhF, std::tanh(x), Sleef_tanhf8_u10avx2, Sleef_tanhd4_u10avx2, kTanh);
 AOT_SLEEF_FUNCTOR_(ErfF, std::erf(x), Sleef_erff8_u10avx2, Sleef_erfd4_u10avx2, kErf);
 #undef AOT_SLEEF_FUNCTOR_
-#undef AOT_SLEEF_FUNCTOR_8_
-#undef AOT_SLEEF_MEMBERS_
 
 struct SqrtF {
   template <typename T>

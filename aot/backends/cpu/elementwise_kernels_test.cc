@@ -109,6 +109,34 @@ INSTANTIATE_TEST_SUITE_P(Dtypes, UnaryKernelTest, ::testing::Values(DType::kFloa
 // float exp over its whole range, subnormal results included (the fast
 // exp flushes those, so their vectors take another path), against std::exp
 // in double: within 2 ulp of normal results, 2^-149 of subnormal ones.
+// float sin and cos on both sides of the fast path's bound (vec_math.h,
+// kSinCosMax = 125; beyond it, and for inf and NaN, SLEEF's 3.5-ulp
+// functions), vectors mixing the two included, against double precision.
+TEST(ElementwiseKernelTest, FloatSinCosOnBothPathsAndSpecialValues) {
+  std::vector<float> x;
+  for (float v = -400.0f; v < 400.0f; v += 0.0731f) x.push_back(v);
+  for (float v : {1e4f, -3e5f, 1e30f, 124.99f, 125.0f, 125.01f, 0.0f, -0.0f, 1e-30f}) x.push_back(v);
+  const float kNaN = std::numeric_limits<float>::quiet_NaN(), kInfF = std::numeric_limits<float>::infinity();
+  x.insert(x.end(), {kInfF, -kInfF, kNaN});
+  const int64_t n = static_cast<int64_t>(x.size());
+  for (bool is_cos : {false, true}) {
+    Tensor t = Tensor::FromVector<float>(x, {n});
+    Tensor y = is_cos ? cos(t) : sin(t);
+    ASSERT_TRUE(y.ok()) << y.status();
+    const float* got = y.data_ptr<float>();
+    for (int64_t i = 0; i < n; ++i) {
+      const double want = is_cos ? std::cos(static_cast<double>(x[i])) : std::sin(static_cast<double>(x[i]));
+      if (std::isnan(want)) {
+        EXPECT_TRUE(std::isnan(got[i])) << x[i];
+        continue;
+      }
+      // Within 3.5 ulp of the result.
+      const double ulp = std::ldexp(1.0, std::ilogb(std::max(std::abs(want), 1e-30)) - 23);
+      EXPECT_LE(std::abs(got[i] - want), 3.5 * ulp + 1e-38) << (is_cos ? "cos(" : "sin(") << x[i] << ")";
+    }
+  }
+}
+
 TEST(ElementwiseKernelTest, FloatExpOverItsWholeRange) {
   std::vector<float> x;
   for (float v = -110.0f; v < 90.0f; v += 0.0173f) x.push_back(v);
@@ -306,6 +334,7 @@ TEST(ElementwiseKernelTest, ContiguousAndStridedFloatRowsGiveTheSameBits) {
   for (int i = 0; i < 300; ++i) v.push_back(-4.0f + 0.02f * static_cast<float>(i));  // Dense near gelu's tail.
   for (int i = 0; i < 300; ++i) v.push_back(0.001f + 0.01f * static_cast<float>(i));   // log's domain.
   for (int i = 0; i < 100000; ++i) v.push_back(-100.0f + 0.002f * static_cast<float>((i * 7919) % 100000));
+  for (int i = 0; i < 300; ++i) v.push_back(-300.0f + 2.0f * static_cast<float>((i * 7919) % 300));  // sin, cos.
   v[17] = std::numeric_limits<float>::quiet_NaN();
   v[100] = std::numeric_limits<float>::infinity();
   v[101] = -std::numeric_limits<float>::infinity();

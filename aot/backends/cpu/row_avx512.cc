@@ -42,6 +42,12 @@ struct Avx512 {
   static Mask Or(Mask a, Mask b) { return static_cast<Mask>(a | b); }
   static bool Any(Mask m) { return m != 0; }
   static Mask NoLanes() { return 0; }
+  static V Xor(V a, V b) { return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a), _mm512_castps_si512(b))); }
+  static V SignOfLowBit(V t) { return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(t), 31)); }
+  static Mask AbsAtMost(V x, float bound) {
+    return _mm512_cmp_ps_mask(_mm512_abs_ps(x), _mm512_set1_ps(bound), _CMP_LE_OQ);
+  }
+  static bool All(Mask m) { return m == 0xffff; }
 };
 
 // Note [Row loops on AVX-512]
@@ -57,18 +63,26 @@ struct Avx512 {
 // (0.117 against 0.110 ns), so the exp keeps ExpBounded's operations.
 
 // Writes y[i] = f(x[i]) for the 16-element blocks from the start of
-// [0, n) with no lane below `below`, stopping before the first block with
-// one, and returns how many elements it wrote.
-template <typename F>
-int64_t RowUntilBelow(const float* x, float* y, int64_t n, float below, F f) {
-  const __m512 lo = _mm512_set1_ps(below);
+// [0, n) in which every lane passes `ok` (a mask of the lanes f serves),
+// stopping before the first block that has a lane failing it, and returns
+// how many elements it wrote.
+template <typename Ok, typename F>
+int64_t RowWhile(const float* x, float* y, int64_t n, Ok ok, F f) {
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
     const __m512 v = _mm512_loadu_ps(x + i);
-    if (_mm512_cmp_ps_mask(v, lo, _CMP_LT_OQ) != 0) break;
+    if (!Avx512::All(ok(v))) break;
     _mm512_storeu_ps(y + i, f(v));
   }
   return i;
+}
+
+// RowWhile for the blocks with no lane below `below`.
+template <typename F>
+int64_t RowUntilBelow(const float* x, float* y, int64_t n, float below, F f) {
+  const __m512 lo = _mm512_set1_ps(below);
+  return RowWhile(
+      x, y, n, [lo](__m512 v) { return static_cast<__mmask16>(~_mm512_cmp_ps_mask(v, lo, _CMP_LT_OQ)); }, f);
 }
 
 }  // namespace
@@ -76,6 +90,18 @@ int64_t RowUntilBelow(const float* x, float* y, int64_t n, float below, F f) {
 int64_t ExpRowAvx512(const float* x, float* y, int64_t n) {
   return RowUntilBelow(x, y, n, kExpSubnormalBelow,
                        [](__m512 v) { return ExpBounded<Avx512>(Avx512::Min(Avx512::Set1(kExpHi), v)); });
+}
+
+int64_t SinRowAvx512(const float* x, float* y, int64_t n) {
+  return RowWhile(
+      x, y, n, [](__m512 v) { return Avx512::AbsAtMost(v, kSinCosMax); },
+      [](__m512 v) { return SinCosSmall<Avx512, false>(v); });
+}
+
+int64_t CosRowAvx512(const float* x, float* y, int64_t n) {
+  return RowWhile(
+      x, y, n, [](__m512 v) { return Avx512::AbsAtMost(v, kSinCosMax); },
+      [](__m512 v) { return SinCosSmall<Avx512, true>(v); });
 }
 
 int64_t GeluErfRowAvx512(const float* x, float* y, int64_t n) {

@@ -48,6 +48,9 @@ void NormalizeRowAvx512(const float* x, float m, float r, const float* w, const 
 // functors], elementwise.h). Require HasAvx512F().
 int64_t ExpRowAvx512(const float* x, float* y, int64_t n);
 int64_t GeluErfRowAvx512(const float* x, float* y, int64_t n);
+// The same for sin and cos: SinCosSmall (vec_math.h) while |x| <= kSinCosMax.
+int64_t SinRowAvx512(const float* x, float* y, int64_t n);
+int64_t CosRowAvx512(const float* x, float* y, int64_t n);
 
 // SLEEF's float functions whose 16-lane forms give the bits of the 8-lane
 // ones the elementwise kernels call (see elementwise_kernels.cc).

@@ -1,7 +1,7 @@
 // Vectorised float math for the CPU kernels (8 floats per AVX2 register),
 // private to aot/backends/cpu: exp (a degree-6 minimax polynomial, within
-// 1.1 ulp), exp of a two-float argument, a rational erf, and gelu's normal
-// CDF. Branch-free, so that callers can inline them into their loops. The
+// 1.1 ulp), exp of a two-float argument, sin and cos (within 2.1 ulp), a
+// rational erf, and gelu's normal CDF. Branch-free, so that callers can inline them into their loops. The
 // exp is written once over the vector width (ExpBounded<Isa>; Note [One
 // loop for every vector width]), its scalar form ExpF in reduce_utils.h.
 #ifndef AOT_BACKENDS_CPU_VEC_MATH_H_
@@ -147,6 +147,14 @@ struct Avx2 {
   static Mask Or(Mask a, Mask b) { return _mm256_or_ps(a, b); }
   static bool Any(Mask m) { return _mm256_movemask_ps(m) != 0; }
   static Mask NoLanes() { return _mm256_setzero_ps(); }
+  static V Xor(V a, V b) { return _mm256_xor_ps(a, b); }
+  // -0.0 where t's lowest mantissa bit is set, +0.0 elsewhere.
+  static V SignOfLowBit(V t) { return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(t), 31)); }
+  // The lanes where |x| <= bound (NaN: not).
+  static Mask AbsAtMost(V x, float bound) {
+    return _mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), x), _mm256_set1_ps(bound), _CMP_LE_OQ);
+  }
+  static bool All(Mask m) { return _mm256_movemask_ps(m) == 0xff; }
 };
 
 // exp(x) for x < 89.7 (n <= 129) or NaN on the lanes of Isa (Note [Fast
@@ -200,6 +208,63 @@ inline __m256 ExpF8(__m256 x) { return ExpBoundedF8(_mm256_min_ps(_mm256_set1_ps
 // Below this x, ExpF8 flushes exp(x) (a subnormal) to 0 where a correctly
 // rounded exp would not: the elementwise exp takes another path there.
 inline constexpr float kExpSubnormalBelow = -86.9f;
+
+// Note [Fast sinf and cosf]
+// SinCosSmall<Isa, kCos> is the elementwise float sin and cos for
+// |x| <= kSinCosMax (larger, infinite and NaN arguments take SLEEF's
+// 3.5-ulp functions, which the kernels used before):
+//   - q = round(x / pi) for sin, and for cos q = m + 1/2 with
+//     m = round(x / pi - 1/2), from the shifter trick of Note [Fast expf]
+//     (t's low mantissa bit is then the parity of q, resp. of m + 1);
+//   - y = x - q pi in four FMAs with pi split as 16 + 16 + 16 + 24 bits
+//     (kPiA..kPiD): with |q| < 2^7 the first three products are exact, and
+//     the first differences cancel exactly (Cody and Waite);
+//   - sin(y) on |y| <= pi / 2 is y + y^3 P(y^2), P of degree 3 fitted for
+//     relative error (0.1 ulp in exact arithmetic; Lawson's iteration on
+//     4000 Chebyshev points);
+//   - sin(x) = (-1)^q sin(y) and cos(x) = (-1)^(m + 1) sin(y): the sign is
+//     t's low bit moved into the sign bit and xor'ed in.
+// 14 vector operations per 8 floats for sin, 16 for cos, inlined; SLEEF's
+// u35 functions are calls that also handle the large arguments.
+// Within 2.1 ulp of sin and cos (in double) for every float of magnitude up
+// to 125 (all 1.1e9 checked when written, the worst near the zeros of cos
+// of the reduced argument, where y + y^3 P(y^2) cancels to about 1;
+// vec_math_test checks every 1001st), where SLEEF's promise 3.5.
+inline constexpr float kSinCosMax = 125.0f;
+inline constexpr float kInvPi = 0.318309886183790671538f;
+inline constexpr float kShifter = 12582912.0f;  // 1.5 * 2^23.
+inline constexpr float kPiA = 3.14154052734375f;           // 16 significant bits
+inline constexpr float kPiB = 5.212612450122833e-05f;      // 16
+inline constexpr float kPiC = 1.2154188766544394e-10f;     // 16
+inline constexpr float kPiD = 1.2246468525851679e-16f;     // 24
+inline constexpr float kSinC3 = -1.666665971e-01f;
+inline constexpr float kSinC5 = 8.333066478e-03f;
+inline constexpr float kSinC7 = -1.980959059e-04f;
+inline constexpr float kSinC9 = 2.605750751e-06f;
+
+template <typename Isa, bool kCos>
+inline typename Isa::V SinCosSmall(typename Isa::V x) {
+  using V = typename Isa::V;
+  V t, q;
+  if constexpr (kCos) {
+    // t = m + 1 + 1.5 * 2^23, exactly; q = m + 1/2.
+    t = Isa::Add(Isa::FmAdd(x, Isa::Set1(kInvPi), Isa::Set1(-0.5f)), Isa::Set1(kShifter + 1.0f));
+    q = Isa::Sub(Isa::Sub(t, Isa::Set1(kShifter)), Isa::Set1(0.5f));
+  } else {
+    t = Isa::FmAdd(x, Isa::Set1(kInvPi), Isa::Set1(kShifter));
+    q = Isa::Sub(t, Isa::Set1(kShifter));
+  }
+  V y = Isa::FnmAdd(q, Isa::Set1(kPiA), x);
+  y = Isa::FnmAdd(q, Isa::Set1(kPiB), y);
+  y = Isa::FnmAdd(q, Isa::Set1(kPiC), y);
+  y = Isa::FnmAdd(q, Isa::Set1(kPiD), y);
+  const V z = Isa::Mul(y, y);
+  V p = Isa::FmAdd(Isa::Set1(kSinC9), z, Isa::Set1(kSinC7));
+  p = Isa::FmAdd(p, z, Isa::Set1(kSinC5));
+  p = Isa::FmAdd(p, z, Isa::Set1(kSinC3));
+  const V s = Isa::FmAdd(Isa::Mul(y, z), p, y);
+  return Isa::Xor(s, Isa::SignOfLowBit(t));
+}
 
 // erf(x) as Eigen's and XLA's rational approximation (odd degree 13 over
 // even degree 8 on x clamped to [-4, 4]): within ~5.5 ulp of erf, branch-free

@@ -1,5 +1,7 @@
 // Accuracy of the kernels' float exp (ExpF8 and its scalar twin ExpF; see
-// Note [Fast expf] in vec_math.h) against std::exp in double.
+// Note [Fast expf] in vec_math.h) and sin and cos (Note [Fast sinf and
+// cosf]) against std::exp, std::sin and std::cos in double; the 16-lane
+// loops against the 8-lane ones.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -324,6 +326,63 @@ TEST(VecMathTest, RowLoopsMatchScalarLoops) {
         }
       }
     }
+  }
+}
+
+// SinCosSmall over every 1001st float of magnitude up to kSinCosMax, both
+// signs (all of them were within 2.1 ulp when it was written), and its
+// 16-lane rows (SinRowAvx512, CosRowAvx512) bit for bit.
+TEST(VecMathTest, SinCosSmallIsWithin2Point1UlpUpToItsBound) {
+  std::vector<float> x = Sweep(std::numeric_limits<float>::denorm_min(), kSinCosMax, 1001);
+  const size_t half = x.size();
+  for (size_t i = 0; i < half; ++i) x.push_back(-x[i]);
+  x.insert(x.end(), {0.0f, -0.0f, kSinCosMax, -kSinCosMax});
+  while (x.size() % 16 != 0) x.push_back(1.0f);
+  for (bool cos : {false, true}) {
+    std::vector<float> y(x.size());
+    for (size_t i = 0; i < x.size(); i += 8) {
+      const __m256 v = _mm256_loadu_ps(x.data() + i);
+      _mm256_storeu_ps(y.data() + i, cos ? SinCosSmall<Avx2, true>(v) : SinCosSmall<Avx2, false>(v));
+    }
+    double worst = 0;
+    float worst_x = 0;
+    for (size_t i = 0; i < x.size(); ++i) {
+      const double want = cos ? std::cos(static_cast<double>(x[i])) : std::sin(static_cast<double>(x[i]));
+      double u;
+      if (want == 0) {
+        u = y[i] == 0 ? 0 : 1e9;
+      } else if (std::signbit(y[i]) != std::signbit(want)) {
+        u = 1e9;
+      } else {
+        u = UlpError(std::abs(y[i]), std::abs(want));
+      }
+      if (u > worst) {
+        worst = u;
+        worst_x = x[i];
+      }
+    }
+    EXPECT_LE(worst, 2.1) << (cos ? "cos(" : "sin(") << worst_x << ")";
+    if (HasAvx512F()) {
+      std::vector<float> z(x.size(), 7.0f);
+      const int64_t n = static_cast<int64_t>(x.size());
+      ASSERT_EQ(cos ? CosRowAvx512(x.data(), z.data(), n) : SinRowAvx512(x.data(), z.data(), n), n);
+      for (size_t i = 0; i < x.size(); ++i) {
+        ASSERT_EQ(std::bit_cast<uint32_t>(z[i]), std::bit_cast<uint32_t>(y[i])) << x[i];
+      }
+    }
+  }
+}
+
+// The 16-lane rows stop at the first block with a lane past kSinCosMax,
+// infinite or NaN, which the 8-lane functor sends to SLEEF.
+TEST(VecMathTest, SinCosRowsStopBeforeArgumentsTheyDoNotServe) {
+  if (!HasAvx512F()) GTEST_SKIP() << "no AVX-512F";
+  for (float bad : {kSinCosMax * 1.0001f, -200.0f, kInf, -kInf, std::numeric_limits<float>::quiet_NaN()}) {
+    std::vector<float> x(48, 0.5f), y(48, 7.0f);
+    x[37] = bad;
+    EXPECT_EQ(SinRowAvx512(x.data(), y.data(), 48), 32) << bad;
+    EXPECT_EQ(CosRowAvx512(x.data(), y.data(), 48), 32) << bad;
+    EXPECT_EQ(y[32], 7.0f);
   }
 }
 
