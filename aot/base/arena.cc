@@ -17,8 +17,8 @@ namespace {
 // are carved from 2 MiB slabs mapped at a 2 MiB boundary and advised for
 // transparent huge pages (MapHugePages, Note [Huge pages]: with THP set to
 // "madvise" or "always" the kernel backs each slab with one huge page where
-// it has one, and with small pages otherwise). On the VM this was written on a page
-// fault costs 11-15 us, so a graph's first 2 MiB cost 512 faults (6-7 ms)
+// it has one, and with small pages otherwise). On the VM this was written
+// on a page fault costs 11-15 us, so a graph's first 2 MiB cost 512 faults (6-7 ms)
 // on small pages and one on a huge page; walks over a big graph also miss
 // the TLB far less. The first compile of bench:compile_latency's N = 1000
 // chain in a fresh process went from 88 ms to 42 ms (medians of 3 isolated

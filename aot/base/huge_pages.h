@@ -2,9 +2,8 @@
 // huge pages (MADV_HUGEPAGE). With THP set to "madvise" or "always" the
 // kernel backs each whole 2 MiB of such a mapping with one huge page where
 // it has one (small pages otherwise, and for a tail shorter than 2 MiB):
-// one page fault instead of 512 on first touch, and far fewer TLB misses
-// when a kernel walks the memory with large strides. See Note [Huge pages]
-// in huge_pages.cc.
+// one page fault instead of 512 on first touch, and one TLB entry instead
+// of 512. See Note [Huge pages] in huge_pages.cc.
 //
 //   void* p = aot::MapHugePages(bytes);     // nullptr if mmap failed
 //   ...

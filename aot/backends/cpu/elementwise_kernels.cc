@@ -93,7 +93,7 @@ AOT_SLEEF_FUNCTOR_(LogF, std::log(x), Sleef_logf8_u10avx2, Sleef_logd4_u10avx2, 
 AOT_SLEEF_FUNCTOR_(Log1pF, std::log1p(x), Sleef_log1pf8_u10avx2, Sleef_log1pd4_u10avx2, kLog1p);
 AOT_SLEEF_FUNCTOR_(Expm1F, std::expm1(x), Sleef_expm1f8_u10avx2, Sleef_expm1d4_u10avx2, kExpm1);
 // float sin and cos: SinCosSmall (vec_math.h, Note [Fast sinf and cosf];
-// within 1.5 ulp) where every lane has |x| <= kSinCosMax, SLEEF's 3.5-ulp
+// within 2.1 ulp) where every lane has |x| <= kSinCosMax, SLEEF's 3.5-ulp
 // functions for a vector with a larger, infinite or NaN lane; double keeps
 // SLEEF's 1-ulp ones.
 template <bool kCos>

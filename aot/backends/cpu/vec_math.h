@@ -1,9 +1,10 @@
 // Vectorised float math for the CPU kernels (8 floats per AVX2 register),
 // private to aot/backends/cpu: exp (a degree-6 minimax polynomial, within
 // 1.1 ulp), exp of a two-float argument, sin and cos (within 2.1 ulp), a
-// rational erf, and gelu's normal CDF. Branch-free, so that callers can inline them into their loops. The
-// exp is written once over the vector width (ExpBounded<Isa>; Note [One
-// loop for every vector width]), its scalar form ExpF in reduce_utils.h.
+// rational erf, and gelu's normal CDF. Branch-free, so that callers can
+// inline them into their loops. The exp, sin and cos are written once over
+// the vector width (ExpBounded<Isa>, SinCosSmall<Isa>; Note [One loop for
+// every vector width]), the exp's scalar form ExpF in reduce_utils.h.
 #ifndef AOT_BACKENDS_CPU_VEC_MATH_H_
 #define AOT_BACKENDS_CPU_VEC_MATH_H_
 
@@ -217,22 +218,23 @@ inline constexpr float kExpSubnormalBelow = -86.9f;
 //     m = round(x / pi - 1/2), from the shifter trick of Note [Fast expf]
 //     (t's low mantissa bit is then the parity of q, resp. of m + 1);
 //   - y = x - q pi in four FMAs with pi split as 16 + 16 + 16 + 24 bits
-//     (kPiA..kPiD): with |q| < 2^7 the first three products are exact, and
-//     the first differences cancel exactly (Cody and Waite);
+//     (kPiA..kPiD; Cody and Waite): q is a multiple of 1/2 below 2^7, so the
+//     first three products are exact, and y keeps its accuracy where x is
+//     close to a multiple of pi;
 //   - sin(y) on |y| <= pi / 2 is y + y^3 P(y^2), P of degree 3 fitted for
 //     relative error (0.1 ulp in exact arithmetic; Lawson's iteration on
 //     4000 Chebyshev points);
 //   - sin(x) = (-1)^q sin(y) and cos(x) = (-1)^(m + 1) sin(y): the sign is
 //     t's low bit moved into the sign bit and xor'ed in.
-// 14 vector operations per 8 floats for sin, 16 for cos, inlined; SLEEF's
-// u35 functions are calls that also handle the large arguments.
-// Within 2.1 ulp of sin and cos (in double) for every float of magnitude up
-// to 125 (all 1.1e9 checked when written, the worst near the zeros of cos
-// of the reduced argument, where y + y^3 P(y^2) cancels to about 1;
-// vec_math_test checks every 1001st), where SLEEF's promise 3.5.
+// 14 vector operations for sin, 16 for cos, inlined; SLEEF's u35 functions
+// are calls that also handle the large arguments. Within 2.1 ulp of sin and
+// cos (in double) for every float magnitude up to 125 (all 1.1e9 checked
+// when written; the worst are near the zeros of cos of the reduced
+// argument, where y + y^3 P(y^2) cancels to about 1; vec_math_test checks
+// every 1001st, both signs), where SLEEF's promise 3.5.
 inline constexpr float kSinCosMax = 125.0f;
 inline constexpr float kInvPi = 0.318309886183790671538f;
-inline constexpr float kShifter = 12582912.0f;  // 1.5 * 2^23.
+inline constexpr float kSinCosShifter = 12582912.0f;  // 1.5 * 2^23.
 inline constexpr float kPiA = 3.14154052734375f;           // 16 significant bits
 inline constexpr float kPiB = 5.212612450122833e-05f;      // 16
 inline constexpr float kPiC = 1.2154188766544394e-10f;     // 16
@@ -248,11 +250,11 @@ inline typename Isa::V SinCosSmall(typename Isa::V x) {
   V t, q;
   if constexpr (kCos) {
     // t = m + 1 + 1.5 * 2^23, exactly; q = m + 1/2.
-    t = Isa::Add(Isa::FmAdd(x, Isa::Set1(kInvPi), Isa::Set1(-0.5f)), Isa::Set1(kShifter + 1.0f));
-    q = Isa::Sub(Isa::Sub(t, Isa::Set1(kShifter)), Isa::Set1(0.5f));
+    t = Isa::Add(Isa::FmAdd(x, Isa::Set1(kInvPi), Isa::Set1(-0.5f)), Isa::Set1(kSinCosShifter + 1.0f));
+    q = Isa::Sub(Isa::Sub(t, Isa::Set1(kSinCosShifter)), Isa::Set1(0.5f));
   } else {
-    t = Isa::FmAdd(x, Isa::Set1(kInvPi), Isa::Set1(kShifter));
-    q = Isa::Sub(t, Isa::Set1(kShifter));
+    t = Isa::FmAdd(x, Isa::Set1(kInvPi), Isa::Set1(kSinCosShifter));
+    q = Isa::Sub(t, Isa::Set1(kSinCosShifter));
   }
   V y = Isa::FnmAdd(q, Isa::Set1(kPiA), x);
   y = Isa::FnmAdd(q, Isa::Set1(kPiB), y);
