@@ -43,6 +43,10 @@ struct Avx512 {
   static bool Any(Mask m) { return m != 0; }
   static Mask NoLanes() { return 0; }
   static V Xor(V a, V b) { return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a), _mm512_castps_si512(b))); }
+  static V OrSignOf(V s, V y) {
+    return _mm512_castsi512_ps(_mm512_or_si512(
+        _mm512_castps_si512(s), _mm512_and_si512(_mm512_castps_si512(y), _mm512_set1_epi32(INT32_MIN))));
+  }
   static V SignOfLowBit(V t) { return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(t), 31)); }
   static Mask AbsAtMost(V x, float bound) {
     return _mm512_cmp_ps_mask(_mm512_abs_ps(x), _mm512_set1_ps(bound), _CMP_LE_OQ);

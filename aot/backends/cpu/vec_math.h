@@ -149,6 +149,8 @@ struct Avx2 {
   static bool Any(Mask m) { return _mm256_movemask_ps(m) != 0; }
   static Mask NoLanes() { return _mm256_setzero_ps(); }
   static V Xor(V a, V b) { return _mm256_xor_ps(a, b); }
+  // s with the sign bit of y or'ed in.
+  static V OrSignOf(V s, V y) { return _mm256_or_ps(s, _mm256_and_ps(y, _mm256_set1_ps(-0.0f))); }
   // -0.0 where t's lowest mantissa bit is set, +0.0 elsewhere.
   static V SignOfLowBit(V t) { return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(t), 31)); }
   // The lanes where |x| <= bound (NaN: not).
@@ -225,8 +227,9 @@ inline constexpr float kExpSubnormalBelow = -86.9f;
 //     relative error (0.1 ulp in exact arithmetic; Lawson's iteration on
 //     4000 Chebyshev points);
 //   - sin(x) = (-1)^q sin(y) and cos(x) = (-1)^(m + 1) sin(y): the sign is
-//     t's low bit moved into the sign bit and xor'ed in.
-// 14 vector operations for sin, 16 for cos, inlined; SLEEF's u35 functions
+//     t's low bit moved into the sign bit and xor'ed in (after y's sign is
+//     or'ed into sin(y), which keeps sin(-0) = -0).
+// 16 vector operations for sin, 18 for cos, inlined; SLEEF's u35 functions
 // are calls that also handle the large arguments. Within 2.1 ulp of sin and
 // cos (in double) for every float magnitude up to 125 (all 1.1e9 checked
 // when written; the worst are near the zeros of cos of the reduced
@@ -264,7 +267,8 @@ inline typename Isa::V SinCosSmall(typename Isa::V x) {
   V p = Isa::FmAdd(Isa::Set1(kSinC9), z, Isa::Set1(kSinC7));
   p = Isa::FmAdd(p, z, Isa::Set1(kSinC5));
   p = Isa::FmAdd(p, z, Isa::Set1(kSinC3));
-  const V s = Isa::FmAdd(Isa::Mul(y, z), p, y);
+  // sin(y) has y's sign; the sum alone gives +0 for y = -0 (x = -0).
+  const V s = Isa::OrSignOf(Isa::FmAdd(Isa::Mul(y, z), p, y), y);
   return Isa::Xor(s, Isa::SignOfLowBit(t));
 }
 

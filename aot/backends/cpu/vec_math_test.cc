@@ -350,7 +350,8 @@ TEST(VecMathTest, SinCosSmallIsWithin2Point1UlpUpToItsBound) {
       const double want = cos ? std::cos(static_cast<double>(x[i])) : std::sin(static_cast<double>(x[i]));
       double u;
       if (want == 0) {
-        u = y[i] == 0 ? 0 : 1e9;
+        // sin(+-0) = +-0.
+        u = std::bit_cast<uint32_t>(y[i]) == std::bit_cast<uint32_t>(x[i]) ? 0 : 1e9;
       } else if (std::signbit(y[i]) != std::signbit(want)) {
         u = 1e9;
       } else {
