@@ -42,7 +42,9 @@ struct Avx512 {
   static Mask Or(Mask a, Mask b) { return static_cast<Mask>(a | b); }
   static bool Any(Mask m) { return m != 0; }
   static Mask NoLanes() { return 0; }
-  static V Xor(V a, V b) { return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a), _mm512_castps_si512(b))); }
+  static V Xor(V a, V b) {
+    return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a), _mm512_castps_si512(b)));
+  }
   static V OrSignOf(V s, V y) {
     return _mm512_castsi512_ps(_mm512_or_si512(
         _mm512_castps_si512(s), _mm512_and_si512(_mm512_castps_si512(y), _mm512_set1_epi32(INT32_MIN))));
@@ -89,6 +91,14 @@ int64_t RowUntilBelow(const float* x, float* y, int64_t n, float below, F f) {
       x, y, n, [lo](__m512 v) { return static_cast<__mmask16>(~_mm512_cmp_ps_mask(v, lo, _CMP_LT_OQ)); }, f);
 }
 
+// RowWhile for SinCosSmall, over the blocks with every |x| <= kSinCosMax.
+template <bool kCos>
+int64_t SinCosRow(const float* x, float* y, int64_t n) {
+  return RowWhile(
+      x, y, n, [](__m512 v) { return Avx512::AbsAtMost(v, kSinCosMax); },
+      [](__m512 v) { return SinCosSmall<Avx512, kCos>(v); });
+}
+
 }  // namespace
 
 int64_t ExpRowAvx512(const float* x, float* y, int64_t n) {
@@ -96,17 +106,9 @@ int64_t ExpRowAvx512(const float* x, float* y, int64_t n) {
                        [](__m512 v) { return ExpBounded<Avx512>(Avx512::Min(Avx512::Set1(kExpHi), v)); });
 }
 
-int64_t SinRowAvx512(const float* x, float* y, int64_t n) {
-  return RowWhile(
-      x, y, n, [](__m512 v) { return Avx512::AbsAtMost(v, kSinCosMax); },
-      [](__m512 v) { return SinCosSmall<Avx512, false>(v); });
-}
+int64_t SinRowAvx512(const float* x, float* y, int64_t n) { return SinCosRow<false>(x, y, n); }
 
-int64_t CosRowAvx512(const float* x, float* y, int64_t n) {
-  return RowWhile(
-      x, y, n, [](__m512 v) { return Avx512::AbsAtMost(v, kSinCosMax); },
-      [](__m512 v) { return SinCosSmall<Avx512, true>(v); });
-}
+int64_t CosRowAvx512(const float* x, float* y, int64_t n) { return SinCosRow<true>(x, y, n); }
 
 int64_t GeluErfRowAvx512(const float* x, float* y, int64_t n) {
   return RowUntilBelow(x, y, n, kGeluTail, [](__m512 v) { return GeluErfMain<Avx512>(v); });
