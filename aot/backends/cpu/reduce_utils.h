@@ -148,19 +148,18 @@ struct MinNan {
   }
 };
 
-// Elements per float block of SumFloat: each of 32 lanes adds 32 values in
-// float, and blocks are added in double (a two-level cascade: float speed,
-// error independent of n in practice).
+// Elements per float block of SumFloat: each of the loop's 32 (AVX2) or 64
+// (AVX-512) float lanes adds 32 or 16 values, and blocks are added in
+// double (a two-level cascade: float speed, error independent of n in
+// practice).
 inline constexpr int64_t kSumBlock = 1024;
 
-inline float LaneSumFloat(const float* x, int64_t n) {
-  return LaneReduce<32, float>(n, 0.0f, [x](int64_t i) { return x[i]; }, Plus());
-}
-
+// The sum of float x[0, n) in double: SumLoop (row_loops.h), on 16 lanes
+// where the CPU has AVX-512F, else on 8. No software prefetch: it reads
+// from memory at the rate the hardware prefetcher keeps up with.
 inline double SumFloat(const float* x, int64_t n) {
-  double total = 0;
-  for (int64_t b = 0; b < n; b += kSumBlock) total += LaneSumFloat(x + b, std::min(kSumBlock, n - b));
-  return total;
+  if (HasAvx512F()) return SumAvx512(x, n, kSumBlock, /*ahead=*/0);
+  return SumLoop<Avx2>(x, n, kSumBlock, /*ahead=*/0);
 }
 
 // Sums x[0, n) in C's accumulation type (double).

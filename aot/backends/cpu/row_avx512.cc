@@ -145,6 +145,10 @@ void ExpScaleAvx512(const float* x, float m, float scale, float* y, int64_t n) {
   ExpScaleLoop<Avx512>(x, m, scale, y, n);
 }
 
+double SumAvx512(const float* x, int64_t n, int64_t block, int64_t ahead) {
+  return SumLoop<Avx512>(x, n, block, ahead);
+}
+
 double SqDevSumAvx512(const float* x, float m, int64_t n, int64_t block, int64_t ahead) {
   return SqDevSumLoop<Avx512>(x, m, n, block, ahead);
 }

@@ -33,7 +33,8 @@ void ExpScaleAvx512(const float* x, float m, float scale, float* y, int64_t n);
 float MaxRowAvx512(const float* x, int64_t n);
 float MinRowAvx512(const float* x, int64_t n);
 
-// SqDevSumLoop (row_loops.h) on 16 lanes. Requires HasAvx512F().
+// SumLoop and SqDevSumLoop (row_loops.h) on 16 lanes. Require HasAvx512F().
+double SumAvx512(const float* x, int64_t n, int64_t block, int64_t ahead);
 double SqDevSumAvx512(const float* x, float m, int64_t n, int64_t block, int64_t ahead);
 
 // NormalizeRow (row_loops.h) on 16 lanes. Requires HasAvx512F().

@@ -73,20 +73,27 @@ double ExpShiftSumLoop(const float* x, float shift, float* y, int64_t n, int64_t
   return total;
 }
 
-// The sum of (x[i] - m)^2 for i in [0, n): in float within blocks of
-// `block` elements (four accumulators), in double across blocks.
-// Prefetches the elements `ahead` past each one: the second pass over a
-// row in L1 (after its mean) otherwise leaves memory idle (Note
-// [Prefetching the next block], reduce_utils.h).
-template <typename Isa>
-double SqDevSumLoop(const float* x, float m, int64_t n, int64_t block, int64_t ahead) {
+// The sum of x[i] (kSqDev false) or of (x[i] - m)^2 (kSqDev true) for i
+// in [0, n): in float within blocks of `block` elements (four
+// accumulators), in double across blocks. Prefetches the elements `ahead`
+// past each one where `ahead` > 0: a second pass over a row in L1 (the
+// squared deviations, after the row's mean) otherwise leaves memory idle
+// (Note [Prefetching the next block], reduce_utils.h).
+template <typename Isa, bool kSqDev>
+double BlockSumLoop(const float* x, float m, int64_t n, int64_t block, int64_t ahead) {
   using V = typename Isa::V;
   constexpr int64_t kL = Isa::kLanes;
   const V mv = Isa::Set1(m);
-  auto sq = [&](V acc, V v) {
-    const V d = Isa::Sub(v, mv);
-    return Isa::FmAdd(d, d, acc);
+  auto add = [&](V acc, V v) {
+    if constexpr (kSqDev) {
+      const V d = Isa::Sub(v, mv);
+      return Isa::FmAdd(d, d, acc);
+    } else {
+      return Isa::Add(acc, v);
+    }
   };
+  // What masked-off lanes load: a deviation of 0, or 0.
+  const V fill = kSqDev ? mv : Isa::Zero();
   ahead = std::min(n, ahead);
   double total = 0;
   for (int64_t b = 0; b < n; b += block) {
@@ -95,20 +102,31 @@ double SqDevSumLoop(const float* x, float m, int64_t n, int64_t block, int64_t a
     V a0 = Isa::Zero(), a1 = a0, a2 = a0, a3 = a0;
     int64_t i = 0;
     for (; i + 4 * kL <= len; i += 4 * kL) {
-      for (int64_t k = 0; k < 4 * kL; k += 16) PrefetchAt(in + i + k, ahead);
-      a0 = sq(a0, Isa::Load(in + i));
-      a1 = sq(a1, Isa::Load(in + i + kL));
-      a2 = sq(a2, Isa::Load(in + i + 2 * kL));
-      a3 = sq(a3, Isa::Load(in + i + 3 * kL));
+      if (ahead > 0) {
+        for (int64_t k = 0; k < 4 * kL; k += 16) PrefetchAt(in + i + k, ahead);
+      }
+      a0 = add(a0, Isa::Load(in + i));
+      a1 = add(a1, Isa::Load(in + i + kL));
+      a2 = add(a2, Isa::Load(in + i + 2 * kL));
+      a3 = add(a3, Isa::Load(in + i + 3 * kL));
     }
-    for (; i + kL <= len; i += kL) a0 = sq(a0, Isa::Load(in + i));
-    if (i < len) {
-      // Masked-off lanes load m: a deviation of 0.
-      a1 = sq(a1, Isa::LoadMasked(Isa::FirstLanes(len - i), in + i, mv));
-    }
+    for (; i + kL <= len; i += kL) a0 = add(a0, Isa::Load(in + i));
+    if (i < len) a1 = add(a1, Isa::LoadMasked(Isa::FirstLanes(len - i), in + i, fill));
     total += static_cast<double>(Isa::ReduceAdd(Isa::Add(Isa::Add(a0, a1), Isa::Add(a2, a3))));
   }
   return total;
+}
+
+// The sum of x[i] for i in [0, n) (BlockSumLoop).
+template <typename Isa>
+double SumLoop(const float* x, int64_t n, int64_t block, int64_t ahead) {
+  return BlockSumLoop<Isa, false>(x, 0.0f, n, block, ahead);
+}
+
+// The sum of (x[i] - m)^2 for i in [0, n) (BlockSumLoop).
+template <typename Isa>
+double SqDevSumLoop(const float* x, float m, int64_t n, int64_t block, int64_t ahead) {
+  return BlockSumLoop<Isa, true>(x, m, n, block, ahead);
 }
 
 // y[j] = (x[j] - m) * r * w[j] + b[j] for j in [0, n), without w (kW

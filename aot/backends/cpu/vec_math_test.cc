@@ -45,10 +45,11 @@ double UlpError(float got, double want) {
   return std::abs(static_cast<double>(got) - want) / ulp;
 }
 
-// Every `stride`-th float from `from` towards `to` (same sign), both ends
-// included.
+// Every `stride`-th float from `from` towards `to` (same sign, |from| <
+// |to|), both ends included.
 std::vector<float> Sweep(float from, float to, uint32_t stride) {
   const uint32_t a = std::bit_cast<uint32_t>(from), b = std::bit_cast<uint32_t>(to);
+  EXPECT_LT(a, b) << "Sweep(" << from << ", " << to << "): not of one sign with |from| < |to|";
   std::vector<float> x;
   for (uint64_t u = a; u < b; u += stride) x.push_back(std::bit_cast<float>(static_cast<uint32_t>(u)));
   x.push_back(to);
@@ -183,6 +184,7 @@ struct RowLoops {
   void (*exp_scale)(const float* x, float m, float scale, float* y, int64_t n);
   float (*max_row)(const float* x, int64_t n);
   float (*min_row)(const float* x, int64_t n);
+  double (*sum)(const float* x, int64_t n, int64_t block, int64_t ahead);
   double (*sq_dev_sum)(const float* x, float m, int64_t n, int64_t block, int64_t ahead);
   void (*normalize)(const float* x, float m, float r, const float* w, const float* b, float* y, int64_t n,
                     int64_t ahead);
@@ -192,14 +194,14 @@ struct RowLoops {
 
 std::vector<RowLoops> AllRowLoops() {
   std::vector<RowLoops> loops = {{"avx2", &ExpShiftSumAvx2, &ExpScaleLoop<Avx2>, &MinMaxLoop<Avx2, true>,
-                                   &MinMaxLoop<Avx2, false>, &SqDevSumLoop<Avx2>, &NormalizeRow<Avx2>,
+                                   &MinMaxLoop<Avx2, false>, &SumLoop<Avx2>, &SqDevSumLoop<Avx2>, &NormalizeRow<Avx2>,
                                    &ScaleLoop<Avx2>, &ShiftSubLoop<Avx2>}};
   if (HasAvx512F()) {
     loops.push_back({"avx512",
                      [](const float* x, float shift, float* y, int64_t n) {
                        return ExpShiftSumAvx512(x, shift, y, n, kSumBlock, kExpPrefetch);
                      },
-                     &ExpScaleAvx512, &MaxRowAvx512, &MinRowAvx512, &SqDevSumAvx512, &NormalizeRowAvx512,
+                     &ExpScaleAvx512, &MaxRowAvx512, &MinRowAvx512, &SumAvx512, &SqDevSumAvx512, &NormalizeRowAvx512,
                      &ScaleAvx512, &ShiftSubAvx512});
   }
   return loops;
@@ -252,8 +254,9 @@ TEST(VecMathTest, ExpRowLoopsMatchExpF) {
   }
 }
 
-// The squared-deviation sums and layer_norm's output loop of each width
-// against scalar loops, with and without weight and bias, over every kind
+// The sums, squared-deviation sums and layer_norm's output loop of each
+// width against scalar loops (the sums with and without prefetching, in
+// blocks of every size class), with and without weight and bias, over every kind
 // of tail; nothing written past the end.
 TEST(VecMathTest, NormLoopsMatchScalarLoops) {
   std::vector<float> sweep(5003), w(5003), b(5003);
@@ -270,6 +273,17 @@ TEST(VecMathTest, NormLoopsMatchScalarLoops) {
       double want = 0;
       for (int64_t i = 0; i < n; ++i) want += (static_cast<double>(x[i]) - m) * (static_cast<double>(x[i]) - m);
       EXPECT_NEAR(loops.sq_dev_sum(x, m, n, kSumBlock, kExpPrefetch), want, 1e-6 * want);
+      double want_sum = 0, abs_sum = 0;
+      for (int64_t i = 0; i < n; ++i) {
+        want_sum += x[i];
+        abs_sum += std::abs(x[i]);
+      }
+      for (int64_t block : {int64_t{16}, int64_t{100}, kSumBlock}) {
+        for (int64_t ahead : {int64_t{0}, kExpPrefetch}) {
+          EXPECT_NEAR(loops.sum(x, n, block, ahead), want_sum, 1e-6 * abs_sum) << "block " << block;
+          EXPECT_NEAR(loops.sq_dev_sum(x, m, n, block, ahead), want, 1e-6 * want) << "block " << block;
+        }
+      }
       for (int variant = 0; variant < 4; ++variant) {
         const float* wp = (variant & 1) != 0 ? w.data() : nullptr;
         const float* bp = (variant & 2) != 0 ? b.data() : nullptr;
@@ -290,7 +304,10 @@ TEST(VecMathTest, NormLoopsMatchScalarLoops) {
 // against plain scalar loops, over every kind of tail, with NaN and
 // infinities at the start, middle and end.
 TEST(VecMathTest, RowLoopsMatchScalarLoops) {
-  const std::vector<float> sweep = Sweep(-40.0f, 40.0f, 5003);
+  // Magnitudes up to 40, alternating in sign.
+  std::vector<float> sweep = Sweep(0.0f, 40.0f, 200003);
+  ASSERT_GE(sweep.size(), 5003u);
+  for (size_t i = 1; i < sweep.size(); i += 2) sweep[i] = -sweep[i];
   for (const RowLoops& loops : AllRowLoops()) {
     for (int64_t n : {0, 1, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65, 127, 1025, 5003}) {
       for (int64_t special : {int64_t{-1}, int64_t{0}, n / 2, n - 1}) {
@@ -306,6 +323,16 @@ TEST(VecMathTest, RowLoopsMatchScalarLoops) {
             want_min = MinNan()(want_min, v);
           }
           const float got_max = loops.max_row(x.data(), n), got_min = loops.min_row(x.data(), n);
+          // The sum: NaN or the infinity where there is one (the sweep's
+          // finite values cannot overflow).
+          const double got_sum = loops.sum(x.data(), n, kSumBlock, 0);
+          if (special >= 0 && std::isinf(value)) {
+            EXPECT_EQ(got_sum, static_cast<double>(value));
+          } else if (special >= 0) {
+            EXPECT_TRUE(std::isnan(got_sum)) << got_sum;
+          } else {
+            EXPECT_TRUE(std::isfinite(got_sum)) << got_sum;
+          }
           EXPECT_TRUE(got_max == want_max || (std::isnan(got_max) && std::isnan(want_max))) << got_max << " " << want_max;
           EXPECT_TRUE(got_min == want_min || (std::isnan(got_min) && std::isnan(want_min))) << got_min << " " << want_min;
           std::vector<float> y(n + 1, 7.0f), z(n + 1, 7.0f);
