@@ -95,8 +95,30 @@ Plan MakePlan(absl::Span<const int64_t> out_sizes, absl::Span<const absl::Inline
 // whole and the body runs on unit strides (and vectorises). A strided output
 // is written to a buffer and copied out the same way. Any rank, permutation,
 // broadcast and dtype; tiles are split across threads by bands of rows.
+// The operands read in place (unit or zero inner stride) are 128 runs of
+// 512 bytes per tile, a row stride apart: too short for the hardware
+// prefetcher to follow, so each row prefetches the run of the row
+// kTileRowsAhead below it (for writing, the output's; runs of positive
+// stride). On one thread that
+// took `a.t() + b` over [4096, 4096] from 13.4-13.8 to 15.6-16.8 GB/s and
+// isolated two-thread samples from 28-29 to 33-35 GB/s; 256 x 256 tiles
+// were slower (10-11 GB/s on one thread), and prefetching the transposed
+// operand's next columns in CopyTile as well gained nothing clear.
 inline constexpr int64_t kTileRows = 128;
 inline constexpr int64_t kTileCols = 128;
+inline constexpr int64_t kTileRowsAhead = 4;
+
+// Prefetches the cache lines of [p, p + bytes) into L1, for writing when
+// `for_write`. Inline asm: GCC 12 drops _mm_prefetch from some loops.
+inline void PrefetchLines(const char* p, int64_t bytes, bool for_write) {
+  for (int64_t o = 0; o < bytes; o += 64) {
+    if (for_write) {
+      asm volatile("prefetchw %0" : : "m"(p[o]));
+    } else {
+      asm volatile("prefetcht0 %0" : : "m"(p[o]));
+    }
+  }
+}
 
 // Returns the dimension to tile (see Note [Strided tiles]) and sets
 // packed[k] for the operands to copy through a buffer, or returns -1.
@@ -188,6 +210,13 @@ void RunPlan(const Plan& plan_in, std::array<char*, N> base, std::array<int64_t,
           }
         }
         for (int64_t r = 0; r < nr; ++r) {
+          if (r + kTileRowsAhead < nr) {
+            for (int k = 0; k < N; ++k) {
+              if (packed[k] || inner[k] <= 0) continue;  // (Negative strides, rare, go without.)
+              PrefetchLines(corner[k] + (r + kTileRowsAhead) * row_stride[k] * elem_size[k],
+                            nc * inner[k] * elem_size[k], /*for_write=*/k == 0);
+            }
+          }
           std::array<char*, N> ptrs;
           for (int k = 0; k < N; ++k) {
             ptrs[k] = packed[k] ? buf[k] + r * kTileCols * elem_size[k] : corner[k] + r * row_stride[k] * elem_size[k];
