@@ -49,11 +49,11 @@ inline void PrefetchAt(const float* p, int64_t ahead) {
   _mm_prefetch(reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(p) + ahead * sizeof(float)), _MM_HINT_T0);
 }
 
-// Prefetches the cache line of p[ahead] into L1 for writing (prefetchw: a
-// no-op on CPUs before Broadwell and Zen), so that a later store to it finds
-// the line owned instead of first reading it from memory. Inline asm: a
-// prefetch the compiler cannot see as a read it may drop. The address may
-// lie past the end of the array (a prefetch never faults).
+// Prefetches the cache line of p[ahead] into L1 for writing (prefetchw,
+// which Intel CPUs before Broadwell execute as a no-op), so that a later
+// store to it finds the line owned instead of first reading it from memory.
+// Inline asm: a prefetch the compiler cannot see as a read it may drop. The
+// address may lie past the end of the array (a prefetch never faults).
 inline void PrefetchForWriteAt(float* p, int64_t ahead) {
   const char* q = reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(p) + ahead * sizeof(float));
   asm volatile("prefetchw %0" : : "m"(*q));
