@@ -28,6 +28,7 @@
 #include "absl/container/inlined_vector.h"
 #include "aot/backends/cpu/cpu_utils.h"
 #include "aot/backends/cpu/row_avx512.h"
+#include "aot/backends/cpu/vec_math.h"
 #include "aot/tensor/tensor.h"
 
 namespace aot::cpu {
@@ -109,15 +110,9 @@ inline constexpr int64_t kTileCols = 128;
 inline constexpr int64_t kTileRowsAhead = 4;
 
 // Prefetches the cache lines of [p, p + bytes) into L1, for writing when
-// `for_write`. Inline asm: GCC 12 drops _mm_prefetch from some loops.
+// `for_write` (PrefetchLine, vec_math.h).
 inline void PrefetchLines(const char* p, int64_t bytes, bool for_write) {
-  for (int64_t o = 0; o < bytes; o += 64) {
-    if (for_write) {
-      asm volatile("prefetchw %0" : : "m"(p[o]));
-    } else {
-      asm volatile("prefetcht0 %0" : : "m"(p[o]));
-    }
-  }
+  for (int64_t o = 0; o < bytes; o += 64) PrefetchLine(p + o, for_write);
 }
 
 // Returns the dimension to tile (see Note [Strided tiles]) and sets

@@ -49,14 +49,24 @@ inline void PrefetchAt(const float* p, int64_t ahead) {
   _mm_prefetch(reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(p) + ahead * sizeof(float)), _MM_HINT_T0);
 }
 
-// Prefetches the cache line of p[ahead] into L1 for writing (prefetchw,
-// which Intel CPUs before Broadwell execute as a no-op), so that a later
-// store to it finds the line owned instead of first reading it from memory.
-// Inline asm: a prefetch the compiler cannot see as a read it may drop. The
-// address may lie past the end of the array (a prefetch never faults).
+// Prefetches the cache line holding p into L1, for writing when
+// `for_write` (prefetchw, which Intel CPUs before Broadwell execute as a
+// no-op), so that a later store to it finds the line owned instead of first
+// reading it from memory. Inline asm: GCC 12 drops _mm_prefetch from some
+// loops. A prefetch never faults, so p may lie past the end of an array.
+inline void PrefetchLine(const void* p, bool for_write) {
+  const char* q = static_cast<const char*>(p);
+  if (for_write) {
+    asm volatile("prefetchw %0" : : "m"(*q));
+  } else {
+    asm volatile("prefetcht0 %0" : : "m"(*q));
+  }
+}
+
+// Prefetches the cache line of p[ahead] for writing (PrefetchLine). The
+// address is computed as an integer: it may lie past the end of the array.
 inline void PrefetchForWriteAt(float* p, int64_t ahead) {
-  const char* q = reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(p) + ahead * sizeof(float));
-  asm volatile("prefetchw %0" : : "m"(*q));
+  PrefetchLine(reinterpret_cast<const void*>(reinterpret_cast<uintptr_t>(p) + ahead * sizeof(float)), true);
 }
 
 // Note [Fast expf]
