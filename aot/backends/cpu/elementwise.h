@@ -100,11 +100,11 @@ Plan MakePlan(absl::Span<const int64_t> out_sizes, absl::Span<const absl::Inline
 // 512 bytes per tile, a row stride apart: too short for the hardware
 // prefetcher to follow, so each row prefetches the run of the row
 // kTileRowsAhead below it (for writing, the output's; runs of positive
-// stride). On one thread that
-// took `a.t() + b` over [4096, 4096] from 13.4-13.8 to 14.8-16.1 GB/s and
-// isolated two-thread samples from 28-29 to 33-35 GB/s; 256 x 256 tiles
-// were slower (10-11 GB/s on one thread), and prefetching the transposed
-// operand's next columns in CopyTile as well gained nothing clear.
+// stride). On one thread that took `a.t() + b` over [4096, 4096] from
+// 13.4-13.8 to 14.8-16.1 GB/s and isolated two-thread samples from 28-29 to
+// 33-35 GB/s; 256 x 256 tiles were slower (10-11 GB/s on one thread), and
+// prefetching the transposed operand's next columns in CopyTile as well
+// gained nothing clear (docs/design/cpu_backend.md).
 inline constexpr int64_t kTileRows = 128;
 inline constexpr int64_t kTileCols = 128;
 inline constexpr int64_t kTileRowsAhead = 4;

@@ -144,11 +144,12 @@ double SqDevSumLoop(const float* x, float m, int64_t n, int64_t block, int64_t a
 // softmax and layer_norm over [4096, 4096]) also prefetches, for writing
 // (prefetchw), the element `ahead` past each one of y: the next row's
 // output, which then is owned by the time that row is written. Softmax over
-// rows (its exp pass stores) went from 40.7-42.8 to 46.9-53.1 GB/s in
-// back-to-back two-thread runs, layer_norm from 38.3-41.6 to 41.3-46.1
-// (and 20.5-21.5 to 21.5-22.5 on one thread). A long row does without: prefetching its own
-// output 16 KiB ahead made the one-thread softmax of a 16M row 12% slower,
-// and prefetching log_softmax's output pass the same way gained nothing.
+// rows (its exp pass stores) went from 39.4-42.8 to 43.7-48.9 GB/s in
+// back-to-back two-thread runs, layer_norm from 38.5-44.0 to 39.6-47.4 (and
+// 22.0-23.8 to 23.6-25.5 on one thread; docs/design/cpu_backend.md). A long
+// row does without: prefetching its own output 16 KiB ahead made the
+// one-thread softmax of a 16M row 12% slower. Prefetching log_softmax's
+// output the same way (from its output pass) gained nothing, so it has none.
 //
 // y[j] = (x[j] - m) * r * w[j] + b[j] for j in [0, n), without w (kW
 // false: 1) or b (kB false: 0): layer_norm's output, as the scalar

@@ -256,8 +256,8 @@ TEST(VecMathTest, ExpRowLoopsMatchExpF) {
 
 // The sums, squared-deviation sums and layer_norm's output loop of each
 // width against scalar loops (the sums with and without prefetching, in
-// blocks of every size class), with and without weight and bias, over every kind
-// of tail; nothing written past the end.
+// blocks of several sizes; the output with and without weight and bias),
+// over every kind of tail; nothing written past the end.
 TEST(VecMathTest, NormLoopsMatchScalarLoops) {
   std::vector<float> sweep(5003), w(5003), b(5003);
   for (size_t i = 0; i < w.size(); ++i) {
