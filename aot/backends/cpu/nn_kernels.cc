@@ -146,11 +146,7 @@ MaxSum<C> RowMaxSum(const C* x, int64_t n) {
 template <typename C>
 void ExpScale(const C* x, C m, C scale, C* y, int64_t n) {
   if constexpr (std::is_same_v<C, float>) {
-    if (HasAvx512F()) {
-      ExpScaleAvx512(x, m, scale, y, n);
-    } else {
-      ExpScaleLoop<Avx2>(x, m, scale, y, n);
-    }
+    ByIsa(&ExpScaleAvx512, &ExpScaleLoop<Avx2>, x, m, scale, y, n);
     return;
   }
   for (int64_t j = 0; j < n; ++j) y[j] = Exp<C>(x[j] - m) * scale;
@@ -160,11 +156,7 @@ void ExpScale(const C* x, C m, C scale, C* y, int64_t n) {
 template <typename C>
 void ScaleRow(C* y, C scale, int64_t n) {
   if constexpr (std::is_same_v<C, float>) {
-    if (HasAvx512F()) {
-      ScaleAvx512(y, scale, n);
-    } else {
-      ScaleLoop<Avx2>(y, scale, n);
-    }
+    ByIsa(&ScaleAvx512, &ScaleLoop<Avx2>, y, scale, n);
     return;
   }
   for (int64_t j = 0; j < n; ++j) y[j] *= scale;
@@ -174,11 +166,7 @@ void ScaleRow(C* y, C scale, int64_t n) {
 template <typename C>
 void ShiftSubRow(const C* x, C m, C c, C* y, int64_t n) {
   if constexpr (std::is_same_v<C, float>) {
-    if (HasAvx512F()) {
-      ShiftSubAvx512(x, m, c, y, n);
-    } else {
-      ShiftSubLoop<Avx2>(x, m, c, y, n);
-    }
+    ByIsa(&ShiftSubAvx512, &ShiftSubLoop<Avx2>, x, m, c, y, n);
     return;
   }
   for (int64_t j = 0; j < n; ++j) y[j] = (x[j] - m) - c;
@@ -393,12 +381,9 @@ KernelResult LayerNormKernel(const OpCall& call) {
         mp[i] = m;
         rp[i] = r;
         if constexpr (std::is_same_v<C, float>) {
-          // Prefetching the next row (Note [Prefetching the next block]).
-          if (HasAvx512F()) {
-            NormalizeRowAvx512(xr, m, r, wp, bp, yr, n, kExpPrefetch);
-          } else {
-            NormalizeRow<Avx2>(xr, m, r, wp, bp, yr, n, kExpPrefetch);
-          }
+          // Prefetching the next row's input and output (Notes [Prefetching the
+          // next block] and [Prefetching the next row's output]).
+          ByIsa(&NormalizeRowAvx512, &NormalizeRow<Avx2>, xr, m, r, wp, bp, yr, n, kExpPrefetch);
         } else if (wp != nullptr && bp != nullptr) {
           for (int64_t j = 0; j < n; ++j) yr[j] = (xr[j] - m) * r * wp[j] + bp[j];
         } else if (wp != nullptr) {

@@ -158,8 +158,7 @@ inline constexpr int64_t kSumBlock = 1024;
 // where the CPU has AVX-512F, else on 8. No software prefetch: it reads
 // from memory at the rate the hardware prefetcher keeps up with.
 inline double SumFloat(const float* x, int64_t n) {
-  if (HasAvx512F()) return SumAvx512(x, n, kSumBlock, /*ahead=*/0);
-  return SumLoop<Avx2>(x, n, kSumBlock, /*ahead=*/0);
+  return ByIsa(&SumAvx512, &SumLoop<Avx2>, x, n, kSumBlock, /*ahead=*/int64_t{0});
 }
 
 // Sums x[0, n) in C's accumulation type (double).
@@ -182,8 +181,7 @@ inline constexpr int kMinMaxLanes = sizeof(C) >= 16 ? 8 : static_cast<int>(128 /
 template <bool kMax>
 inline float MinMaxRowF(const float* x, int64_t n) {
   // Twice the lanes where the CPU has them (row_avx512.h).
-  if (HasAvx512F()) return kMax ? MaxRowAvx512(x, n) : MinRowAvx512(x, n);
-  return MinMaxLoop<Avx2, kMax>(x, n);
+  return ByIsa(kMax ? &MaxRowAvx512 : &MinRowAvx512, &MinMaxLoop<Avx2, kMax>, x, n);
 }
 
 template <typename C>
@@ -443,16 +441,14 @@ struct MinMaxOp {
   }
 };
 
-// Sum of (x[i] - m)^2 over a row, in double (float lanes within blocks for
-// float).
-// float: SqDevSumLoop (row_loops.h), on 16 lanes where the CPU has
+// Sum of (x[i] - m)^2 over a row, in double. float: SqDevSumLoop
+// (row_loops.h: float lanes within blocks), on 16 lanes where the CPU has
 // AVX-512F, prefetching the kExpPrefetch elements after the row (the next
 // row, for the row kernels).
 template <typename C>
 double SqDevRow(const C* x, int64_t n, C m) {
   if constexpr (std::is_same_v<C, float>) {
-    if (HasAvx512F()) return SqDevSumAvx512(x, m, n, kSumBlock, kExpPrefetch);
-    return SqDevSumLoop<Avx2>(x, m, n, kSumBlock, kExpPrefetch);
+    return ByIsa(&SqDevSumAvx512, &SqDevSumLoop<Avx2>, x, m, n, kSumBlock, kExpPrefetch);
   } else {
     return LaneReduce<16, double>(n, 0.0, [x, m](int64_t i) {
       double d = x[i] - m;

@@ -16,6 +16,15 @@ namespace aot::cpu {
 // Whether this CPU runs AVX-512F (checked once).
 bool HasAvx512F();
 
+// Calls avx512(args...) where the CPU has AVX-512F, else avx2(args...): the
+// one place a row loop picks between its 16-lane form (declared below) and
+// its 8-lane template (row_loops.h), e.g.
+//   ByIsa(&SumAvx512, &SumLoop<Avx2>, x, n, kSumBlock, 0).
+template <typename F512, typename F256, typename... Args>
+inline auto ByIsa(F512 avx512, F256 avx2, Args... args) {
+  return HasAvx512F() ? avx512(args...) : avx2(args...);
+}
+
 // ExpShiftSum (reduce_utils.h) for float: writes y[i] = exp(x[i] - shift)
 // (y may be null) and returns their sum, summed in float within blocks of
 // `block` elements and in double across them, prefetching `ahead` elements
