@@ -1,7 +1,12 @@
 #include "aot/backends/cpu/elementwise.h"
 
+#include <immintrin.h>
+
+#include <algorithm>
 #include <cstring>
 #include <numeric>
+
+#include "aot/backends/cpu/row_avx512.h"
 
 namespace aot::cpu::internal {
 namespace {
@@ -56,51 +61,99 @@ inline void Transpose4x4(const double* src, int64_t ss, double* dst, int64_t ds)
 }
 
 // Copies a rows x cols tile of U. When src is contiguous along one axis and
-// dst along the other, full blocks go through the register transposes (U of
-// 4 or 8 bytes, reinterpreted as float / double: bits are moved, not
-// values); the rest is a loop that walks src in memory order.
+// dst along the other, whole blocks go through register transposes (U of 4
+// or 8 bytes, reinterpreted as float / double: bits are moved, not values):
+// AVX-512's 16 x 16 (8 x 8 for 8 bytes) where the CPU has it, then AVX2's
+// 8 x 8 (4 x 4) on what is left, then a loop that walks src in memory order
+// (figures in Note [Streaming the output], elementwise.h).
 template <typename U>
-void CopyTileTyped(const U* src, int64_t sr, int64_t sc, U* dst, int64_t dr, int64_t dc, int64_t rows, int64_t cols) {
-  // Name the axes so that src is walked along `a` innermost: a = rows when
-  // src is densest along rows.
-  const bool a_is_rows = Abs(sr) < Abs(sc);
-  const int64_t na = a_is_rows ? rows : cols, nb = a_is_rows ? cols : rows;
-  const int64_t sa = a_is_rows ? sr : sc, sb = a_is_rows ? sc : sr;
-  const int64_t da = a_is_rows ? dr : dc, db = a_is_rows ? dc : dr;
-  int64_t a_done = 0, b_done = 0;
-  constexpr int kB = sizeof(U) == 4 ? 8 : 4;
-  if constexpr (sizeof(U) == 4 || sizeof(U) == 8) {
-    if (sa == 1 && db == 1 && na >= kB && nb >= kB) {
-      // Blocks: vectors along a (contiguous in src) become vectors along b
-      // (contiguous in dst).
-      a_done = na / kB * kB;
-      b_done = nb / kB * kB;
-      for (int64_t b = 0; b < b_done; b += kB) {
-        for (int64_t a = 0; a < a_done; a += kB) {
-          if constexpr (sizeof(U) == 4) {
-            Transpose8x8(reinterpret_cast<const float*>(src + b * sb + a), sb, reinterpret_cast<float*>(dst + a * da + b),
-                         da);
-          } else {
-            Transpose4x4(reinterpret_cast<const double*>(src + b * sb + a), sb,
-                         reinterpret_cast<double*>(dst + a * da + b), da);
-          }
+class TileCopier {
+ public:
+  TileCopier(const U* src, int64_t sr, int64_t sc, U* dst, int64_t dr, int64_t dc, int64_t rows, int64_t cols) {
+    // Name the axes so that src is walked along `a` innermost: a = rows when
+    // src is densest along rows.
+    const bool a_is_rows = Abs(sr) < Abs(sc);
+    src_ = src;
+    dst_ = dst;
+    na_ = a_is_rows ? rows : cols;
+    nb_ = a_is_rows ? cols : rows;
+    sa_ = a_is_rows ? sr : sc;
+    sb_ = a_is_rows ? sc : sr;
+    da_ = a_is_rows ? dr : dc;
+    db_ = a_is_rows ? dc : dr;
+  }
+
+  void Run() const {
+    constexpr bool kBlocks = sizeof(U) == 4 || sizeof(U) == 8;
+    const bool transposes = kBlocks && sa_ == 1 && db_ == 1;
+    Cover(0, na_, 0, nb_, transposes ? (HasAvx512F() ? 0 : 1) : 2);
+  }
+
+ private:
+  // The block edge of each level: AVX-512, AVX2, then 0 (the loop).
+  static int BlockAt(int level) {
+    constexpr int kWide = sizeof(U) == 4 ? 16 : 8;
+    return level == 0 ? kWide : level == 1 ? kWide / 2 : 0;
+  }
+
+  // Copies a in [a0, a1), b in [b0, b1): whole blocks of `level` from the
+  // corner (a0, b0), then the L-shaped rest at the next level.
+  void Cover(int64_t a0, int64_t a1, int64_t b0, int64_t b1, int level) const {
+    if (a0 >= a1 || b0 >= b1) return;
+    const int block = BlockAt(level);
+    if (block == 0) return Loop(a0, a1, b0, b1);
+    const int64_t a_end = a0 + (a1 - a0) / block * block, b_end = b0 + (b1 - b0) / block * block;
+    if (a_end == a0 || b_end == b0) return Cover(a0, a1, b0, b1, level + 1);
+    Blocks(level, a0, a_end, b0, b_end);
+    Cover(a_end, a1, b0, b1, level + 1);  // Right of the blocks, all of b.
+    Cover(a0, a_end, b_end, b1, level + 1);  // Below them.
+  }
+
+  // Whole blocks over a region whose extents are multiples of the block.
+  void Blocks(int level, int64_t a0, int64_t a1, int64_t b0, int64_t b1) const {
+    const U* s = src_ + b0 * sb_ + a0;
+    U* d = dst_ + a0 * da_ + b0;
+    if constexpr (sizeof(U) == 4) {
+      if (level == 0) {
+        return TransposeBlocks32Avx512(reinterpret_cast<const uint32_t*>(s), sb_, reinterpret_cast<uint32_t*>(d), da_,
+                                       a1 - a0, b1 - b0);
+      }
+      for (int64_t b = 0; b < b1 - b0; b += 8) {
+        for (int64_t a = 0; a < a1 - a0; a += 8) {
+          Transpose8x8(reinterpret_cast<const float*>(s + b * sb_ + a), sb_, reinterpret_cast<float*>(d + a * da_ + b),
+                       da_);
+        }
+      }
+    } else if constexpr (sizeof(U) == 8) {
+      if (level == 0) {
+        return TransposeBlocks64Avx512(reinterpret_cast<const uint64_t*>(s), sb_, reinterpret_cast<uint64_t*>(d), da_,
+                                       a1 - a0, b1 - b0);
+      }
+      for (int64_t b = 0; b < b1 - b0; b += 4) {
+        for (int64_t a = 0; a < a1 - a0; a += 4) {
+          Transpose4x4(reinterpret_cast<const double*>(s + b * sb_ + a), sb_,
+                       reinterpret_cast<double*>(d + a * da_ + b), da_);
         }
       }
     }
   }
-  auto copy = [&](int64_t a0, int64_t a1, int64_t b0, int64_t b1) {
+
+  void Loop(int64_t a0, int64_t a1, int64_t b0, int64_t b1) const {
     for (int64_t b = b0; b < b1; ++b) {
-      const U* s = src + b * sb;
-      U* d = dst + b * db;
-      for (int64_t a = a0; a < a1; ++a) d[a * da] = s[a * sa];
+      const U* s = src_ + b * sb_;
+      U* d = dst_ + b * db_;
+      for (int64_t a = a0; a < a1; ++a) d[a * da_] = s[a * sa_];
     }
-  };
-  if (a_done == 0 && b_done == 0) {
-    copy(0, na, 0, nb);
-    return;
   }
-  copy(a_done, na, 0, b_done);  // Right of the blocks.
-  copy(0, na, b_done, nb);      // Below them, full width.
+
+  const U* src_;
+  U* dst_;
+  int64_t na_, nb_, sa_, sb_, da_, db_;
+};
+
+template <typename U>
+void CopyTileTyped(const U* src, int64_t sr, int64_t sc, U* dst, int64_t dr, int64_t dc, int64_t rows, int64_t cols) {
+  TileCopier<U>(src, sr, sc, dst, dr, dc, rows, cols).Run();
 }
 
 }  // namespace
@@ -182,6 +235,19 @@ int ChooseTileDim(const Plan& plan, const int64_t* elem_size, int n, bool* packe
   if (tile_dim < 0) return -1;
   for (int k = 0; k < n; ++k) packed[k] = strided(k);
   return tile_dim;
+}
+
+void StreamRow(char* dst, const char* src, int64_t bytes) {
+  const int64_t head = std::min<int64_t>(bytes, (64 - reinterpret_cast<uintptr_t>(dst) % 64) % 64);
+  std::memcpy(dst, src, head);
+  int64_t i = head;
+  for (; i + 64 <= bytes; i += 64) {
+    const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i));
+    const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i + 32));
+    _mm256_stream_si256(reinterpret_cast<__m256i*>(dst + i), lo);
+    _mm256_stream_si256(reinterpret_cast<__m256i*>(dst + i + 32), hi);
+  }
+  std::memcpy(dst + i, src + i, bytes - i);
 }
 
 void CopyTile(const char* src, int64_t src_row, int64_t src_col, char* dst, int64_t dst_row, int64_t dst_col,

@@ -91,23 +91,45 @@ Plan MakePlan(absl::Span<const int64_t> out_sizes, absl::Span<const absl::Inline
 // RunPlan picks the dimension along which that operand is densest (its
 // smallest nonzero stride), makes it the row dimension of kTileRows x
 // kTileCols tiles, and per tile copies every such operand into a dense
-// buffer (CopyTile: an AVX2 8x8 / 4x4 transpose for 4- and 8-byte elements
-// that are contiguous along the rows), so that the lines it reads are used
-// whole and the body runs on unit strides (and vectorises). A strided output
-// is written to a buffer and copied out the same way. Any rank, permutation,
-// broadcast and dtype; tiles are split across threads by bands of rows.
-// The operands read in place (unit or zero inner stride) are 128 runs of
-// 512 bytes per tile, a row stride apart: too short for the hardware
-// prefetcher to follow, so each row prefetches the run of the row
-// kTileRowsAhead below it (for writing, the output's; runs of positive
-// stride). On one thread that took `a.t() + b` over [4096, 4096] from
-// 13.4-13.8 to 14.8-16.1 GB/s and isolated two-thread samples from 28-29 to
-// 33-35 GB/s; 256 x 256 tiles were slower (10-11 GB/s on one thread), and
-// prefetching the transposed operand's next columns in CopyTile as well
-// gained nothing clear (docs/design/cpu_backend.md).
+// buffer (CopyTile: register transposes for 4- and 8-byte elements that are
+// contiguous along the rows, 16 x 16 / 8 x 8 on AVX-512 and 8 x 8 / 4 x 4 on
+// AVX2), so that the lines it reads are used whole and the body runs on unit
+// strides (and vectorises). A strided output is written to a buffer and
+// copied out the same way; a large dense one is streamed (Note [Streaming
+// the output]). Any rank, permutation, broadcast and dtype; tiles are split
+// across threads by bands of rows. The operands read in place (unit or zero
+// inner stride) are 128 runs of 512 bytes per tile, a row stride apart: too
+// short for the hardware prefetcher to follow, so each row prefetches the
+// run of the row kTileRowsAhead below it (for writing, the output's; runs of
+// positive stride). On one thread that took `a.t() + b` over [4096, 4096]
+// from 13.4-13.8 to 14.8-16.1 GB/s and isolated two-thread samples from
+// 28-29 to 33-35 GB/s; 256 x 256 tiles were slower (10-11 GB/s on one
+// thread), 256 x 128 ones within noise of 128 x 128, and prefetching the
+// transposed operand's next columns in CopyTile as well gained nothing
+// clear (docs/design/cpu_backend.md).
 inline constexpr int64_t kTileRows = 128;
 inline constexpr int64_t kTileCols = 128;
 inline constexpr int64_t kTileRowsAhead = 4;
+
+// Note [Streaming the output]
+// A tiled output of kStreamingStoreBytes or more that runs along the tiles'
+// rows is not written in place: each row's body writes a row buffer (in L1),
+// which StreamRow then copies out with non-temporal stores. A plain store
+// first reads the line it writes (64 bytes in for every 64 out); a streaming
+// one does not, and an output that size would not stay in the cache anyway.
+// The threshold is half of this machine's 32 MiB L3: below it the next op
+// may still find the output in the cache, which streaming would forfeit.
+// Measured in one process, alternating the variants 40 times (medians, two
+// threads, GB/s as in bench:cpu_elementwise_benchmark, three runs): `a.t() +
+// b` over [4096, 4096] 35.2 with AVX2 8 x 8 transposes, 36.7 streaming
+// with them, 39.0 with AVX-512 16 x 16 ones (CopyTile) and 41.1 with both;
+// the [256, 256, 256] permuted add 33.3, 33.6, 37.4 and 37.3.
+inline constexpr int64_t kStreamingStoreBytes = int64_t{16} << 20;
+
+// Copies `bytes` from src to dst, the whole 64-byte lines of dst with
+// non-temporal stores (the rest with plain ones). The caller issues an
+// sfence (_mm_sfence) before another thread reads dst.
+void StreamRow(char* dst, const char* src, int64_t bytes);
 
 // Prefetches the cache lines of [p, p + bytes) into L1, for writing when
 // `for_write` (PrefetchLine, vec_math.h).
@@ -185,10 +207,19 @@ void RunPlan(const Plan& plan_in, std::array<char*, N> base, std::array<int64_t,
     row_stride[k] = plan.strides[k][rank - 2];
     unit[k] = packed[k] ? 1 : inner[k];
   }
+  // See Note [Streaming the output].
+  int64_t out_bytes = elem_size[0];
+  for (int64_t s : plan.sizes) out_bytes *= s;
+  const bool stream_out = !packed[0] && inner[0] == 1 && out_bytes >= kStreamingStoreBytes;
   ParallelFor(items, std::max<int64_t>(1, kGrain / per_item), [&](int64_t begin, int64_t end) {
-    std::unique_ptr<double[]> storage(new double[N * kTileRows * kTileCols]);
+    // The operands' tile buffers, then the output's row buffer (64-byte
+    // aligned) where it streams; elements are at most 8 bytes.
+    constexpr int64_t kTileDoubles = kTileRows * kTileCols;
+    std::unique_ptr<double[]> storage(new double[N * kTileDoubles + kTileCols + 64 / sizeof(double)]);
     std::array<char*, N> buf;
-    for (int k = 0; k < N; ++k) buf[k] = reinterpret_cast<char*>(storage.get() + k * kTileRows * kTileCols);
+    for (int k = 0; k < N; ++k) buf[k] = reinterpret_cast<char*>(storage.get() + k * kTileDoubles);
+    char* row_buf = reinterpret_cast<char*>((reinterpret_cast<uintptr_t>(storage.get() + N * kTileDoubles) + 63) &
+                                            ~uintptr_t{63});
     for (int64_t item = begin; item < end; ++item) {
       const int64_t chunk = item % col_chunks, band = (item / col_chunks) % bands, o = item / (col_chunks * bands);
       std::array<char*, N> origin;
@@ -206,7 +237,7 @@ void RunPlan(const Plan& plan_in, std::array<char*, N> base, std::array<int64_t,
         }
         for (int64_t r = 0; r < nr; ++r) {
           if (r + kTileRowsAhead < nr) {
-            for (int k = 0; k < N; ++k) {
+            for (int k = stream_out ? 1 : 0; k < N; ++k) {
               if (packed[k] || inner[k] <= 0) continue;  // (Negative strides, rare, go without.)
               PrefetchLines(corner[k] + (r + kTileRowsAhead) * row_stride[k] * elem_size[k],
                             nc * inner[k] * elem_size[k], /*for_write=*/k == 0);
@@ -216,11 +247,15 @@ void RunPlan(const Plan& plan_in, std::array<char*, N> base, std::array<int64_t,
           for (int k = 0; k < N; ++k) {
             ptrs[k] = packed[k] ? buf[k] + r * kTileCols * elem_size[k] : corner[k] + r * row_stride[k] * elem_size[k];
           }
+          char* out_row = ptrs[0];
+          if (stream_out) ptrs[0] = row_buf;
           body(ptrs, nc, unit);
+          if (stream_out) StreamRow(out_row, row_buf, nc * elem_size[0]);
         }
         if (packed[0]) CopyTile(buf[0], kTileCols, 1, corner[0], row_stride[0], inner[0], nr, nc, elem_size[0]);
       }
     }
+    if (stream_out) _mm_sfence();
   });
 }
 

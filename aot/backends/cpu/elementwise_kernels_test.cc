@@ -326,6 +326,52 @@ TEST(ElementwiseKernelTest, PermutedOperandsOfEveryRankAndDtype) {
   }
 }
 
+// Outputs of kStreamingStoreBytes (16 MiB) or more leave the tiles through a
+// row buffer and streaming stores (Note [Streaming the output],
+// elementwise.h). The sizes leave partial tiles whose edges take every size
+// of register transpose and the element loop (2061 = 16 * 128 + 13: one
+// 8 x 8 block and 5 left; 1455 = 11 * 128 + 47 for 8-byte elements), and
+// the in-place case reads the output as an input. The inputs are multiples
+// of 1/64 below 2^14, so every sum is exact in either type; the reference
+// indexes the source vectors directly and mismatches are counted in one
+// loop (4M gtest assertions per check would take seconds here).
+template <typename T>
+void CheckLargeTiledOutputs(int64_t rows, int64_t cols) {
+  const std::string what(ir::DTypeName(DTypeOf<T>::value));
+  ASSERT_GE(rows * cols * static_cast<int64_t>(sizeof(T)), int64_t{16} << 20) << what;
+  auto hashed = [&](uint64_t seed) {
+    std::vector<T> v(rows * cols);
+    for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<T>((i * 2654435761u + seed) % 1000003) / 64 - 7000;
+    return v;
+  };
+  const std::vector<T> av = hashed(31), bv = hashed(32);  // a as [cols, rows], b as [rows, cols].
+  Tensor at = Tensor::FromVector<T>(av, {cols, rows}).t();
+  Tensor b = Tensor::FromVector<T>(bv, {rows, cols});
+  auto expect = [&](const Tensor& got, bool plus_b, const std::string& check) {
+    ASSERT_TRUE(got.ok()) << what << " " << check << ": " << got.status();
+    ASSERT_TRUE(got.is_contiguous() && got.numel() == rows * cols) << what << " " << check;
+    const T* g = got.data_ptr<T>();
+    int64_t bad = 0, first = -1;
+    for (int64_t i = 0; i < rows; ++i) {
+      for (int64_t j = 0; j < cols; ++j) {
+        const T want = plus_b ? av[j * rows + i] + bv[i * cols + j] : av[j * rows + i];
+        if (g[i * cols + j] != want && bad++ == 0) first = i * cols + j;
+      }
+    }
+    EXPECT_EQ(bad, 0) << what << " " << check << ": first wrong at (" << first / cols << ", " << first % cols << ")";
+  };
+  expect(at + b, true, "transposed + contiguous");
+  expect(at.contiguous(), false, "contiguous()");
+  Tensor z = b.clone();
+  z.add_(at);
+  expect(z, true, "add_ of a transposed operand");
+}
+
+TEST(ElementwiseKernelTest, LargeTiledOutputsStream) {
+  CheckLargeTiledOutputs<float>(2061, 2059);
+  CheckLargeTiledOutputs<double>(1455, 1453);
+}
+
 // f32 math on a transposed input runs the vector functors through the tiles.
 // The transcendental ops of float rows take 16 lanes where the CPU has
 // AVX-512F (Note [Vector functors]) and 8 lanes through a buffer for

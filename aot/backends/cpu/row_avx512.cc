@@ -165,4 +165,86 @@ void ScaleAvx512(float* y, float scale, int64_t n) { ScaleLoop<Avx512>(y, scale,
 
 void ShiftSubAvx512(const float* x, float m, float c, float* y, int64_t n) { ShiftSubLoop<Avx512>(x, m, c, y, n); }
 
+
+namespace {
+
+// Transposes the 16 x 16 block of 32-bit elements in r (r[i] is row i) in
+// place: bits are moved, never computed on, so any 4-byte type goes through.
+inline void Transpose16x16(__m512* r) {
+  __m512 t[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4) {
+    r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+    r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
+    r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+  }
+  // Now r[4q + j] holds, in its 128-bit lane l, column 4l + j of rows
+  // 4q..4q+3; two rounds of 128-bit lane shuffles gather the lanes.
+  for (int i = 0; i < 4; ++i) {
+    t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
+    t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xDD);
+    t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
+    t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xDD);
+  }
+  for (int i = 0; i < 4; ++i) {
+    r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+    r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xDD);
+    r[i + 4] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0x88);
+    r[i + 12] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0xDD);
+  }
+}
+
+// The same for an 8 x 8 block of 64-bit elements.
+inline void Transpose8x8(__m512d* r) {
+  __m512d t[8], u[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm512_unpacklo_pd(r[i], r[i + 1]);  // Lane l: column 2l of rows i, i + 1.
+    t[i + 1] = _mm512_unpackhi_pd(r[i], r[i + 1]);  // Column 2l + 1.
+  }
+  for (int j = 0; j < 2; ++j) {
+    u[j] = _mm512_shuffle_f64x2(t[j], t[j + 2], 0x88);
+    u[j + 2] = _mm512_shuffle_f64x2(t[j], t[j + 2], 0xDD);
+    u[j + 4] = _mm512_shuffle_f64x2(t[j + 4], t[j + 6], 0x88);
+    u[j + 6] = _mm512_shuffle_f64x2(t[j + 4], t[j + 6], 0xDD);
+  }
+  for (int j = 0; j < 2; ++j) {
+    r[j] = _mm512_shuffle_f64x2(u[j], u[j + 4], 0x88);
+    r[j + 4] = _mm512_shuffle_f64x2(u[j], u[j + 4], 0xDD);
+    r[j + 2] = _mm512_shuffle_f64x2(u[j + 2], u[j + 6], 0x88);
+    r[j + 6] = _mm512_shuffle_f64x2(u[j + 2], u[j + 6], 0xDD);
+  }
+}
+
+}  // namespace
+
+void TransposeBlocks32Avx512(const uint32_t* src, int64_t sb, uint32_t* dst, int64_t da, int64_t na, int64_t nb) {
+  for (int64_t b = 0; b + 16 <= nb; b += 16) {
+    for (int64_t a = 0; a + 16 <= na; a += 16) {
+      const float* s = reinterpret_cast<const float*>(src + b * sb + a);
+      float* d = reinterpret_cast<float*>(dst + a * da + b);
+      __m512 r[16];
+      for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(s + i * sb);
+      Transpose16x16(r);
+      for (int i = 0; i < 16; ++i) _mm512_storeu_ps(d + i * da, r[i]);
+    }
+  }
+}
+
+void TransposeBlocks64Avx512(const uint64_t* src, int64_t sb, uint64_t* dst, int64_t da, int64_t na, int64_t nb) {
+  for (int64_t b = 0; b + 8 <= nb; b += 8) {
+    for (int64_t a = 0; a + 8 <= na; a += 8) {
+      const double* s = reinterpret_cast<const double*>(src + b * sb + a);
+      double* d = reinterpret_cast<double*>(dst + a * da + b);
+      __m512d r[8];
+      for (int i = 0; i < 8; ++i) r[i] = _mm512_loadu_pd(s + i * sb);
+      Transpose8x8(r);
+      for (int i = 0; i < 8; ++i) _mm512_storeu_pd(d + i * da, r[i]);
+    }
+  }
+}
+
 }  // namespace aot::cpu

@@ -77,6 +77,16 @@ void ScaleAvx512(float* y, float scale, int64_t n);
 // ShiftSubLoop (row_loops.h) on 16 lanes. Requires HasAvx512F().
 void ShiftSubAvx512(const float* x, float m, float c, float* y, int64_t n);
 
+// Register transposes for CopyTile (elementwise.cc) on AVX-512F: copy every
+// whole 16 x 16 block of 32-bit elements (8 x 8 of 64-bit) of an na x nb
+// region whose source is contiguous along a (rows b at stride sb) into a
+// destination contiguous along b (rows a at stride da): element (a, b) from
+// src[b * sb + a] to dst[a * da + b]. Blocks start at (0, 0); what is left
+// of na and nb past the last whole block is not copied. Bits are moved, so
+// any type of that size. Require HasAvx512F().
+void TransposeBlocks32Avx512(const uint32_t* src, int64_t sb, uint32_t* dst, int64_t da, int64_t na, int64_t nb);
+void TransposeBlocks64Avx512(const uint64_t* src, int64_t sb, uint64_t* dst, int64_t da, int64_t na, int64_t nb);
+
 }  // namespace aot::cpu
 
 #endif  // AOT_BACKENDS_CPU_ROW_AVX512_H_
