@@ -112,19 +112,15 @@ inline constexpr int64_t kTileCols = 128;
 inline constexpr int64_t kTileRowsAhead = 4;
 
 // Note [Streaming the output]
-// A tiled output of kStreamingStoreBytes or more that runs along the tiles'
-// rows is not written in place: each row's body writes a row buffer (in L1),
-// which StreamRow then copies out with non-temporal stores. A plain store
-// first reads the line it writes (64 bytes in for every 64 out); a streaming
-// one does not, and an output that size would not stay in the cache anyway.
-// The threshold is half of this machine's 32 MiB L3: below it the next op
-// may still find the output in the cache, which streaming would forfeit.
-// Measured in one process, alternating the variants 40 times (medians, two
-// threads, GB/s as in bench:cpu_elementwise_benchmark, three runs): `a.t() +
-// b` over [4096, 4096] 35.2 with AVX2 8 x 8 transposes, 36.7 streaming
-// with them, 39.0 with AVX-512 16 x 16 ones (CopyTile) and 41.1 with both;
-// the [256, 256, 256] permuted add 33.3, 33.6, 37.4 and 37.3.
-inline constexpr int64_t kStreamingStoreBytes = int64_t{16} << 20;
+// A tiled output of kStreamingStoreBytes or more (Note [Streaming stores],
+// vec_math.h) that runs along the tiles' rows is not written in place: each
+// row's body writes a row buffer (in L1), which StreamRow then copies out
+// with non-temporal stores. Measured in one process, alternating the
+// variants 40 times (medians, two threads, GB/s as in
+// bench:cpu_elementwise_benchmark, three runs): `a.t() + b` over [4096,
+// 4096] 35.2 with AVX2 8 x 8 transposes, 36.7 streaming with them, 39.0
+// with AVX-512 16 x 16 ones (CopyTile) and 41.1 with both; the [256, 256,
+// 256] permuted add 33.3, 33.6, 37.4 and 37.3.
 
 // Copies `bytes` from src to dst, the whole 64-byte lines of dst with
 // non-temporal stores (the rest with plain ones). The caller issues an

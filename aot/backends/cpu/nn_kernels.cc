@@ -162,11 +162,12 @@ void ScaleRow(C* y, C scale, int64_t n) {
   for (int64_t j = 0; j < n; ++j) y[j] *= scale;
 }
 
-// y[j] = (x[j] - m) - c for j in [0, n) (ShiftSubLoop for float).
+// y[j] = (x[j] - m) - c for j in [0, n) (ShiftSubLoop for float, streaming
+// y where `stream`: Note [Streaming stores], vec_math.h).
 template <typename C>
-void ShiftSubRow(const C* x, C m, C c, C* y, int64_t n) {
+void ShiftSubRow(const C* x, C m, C c, C* y, int64_t n, bool stream) {
   if constexpr (std::is_same_v<C, float>) {
-    ByIsa(&ShiftSubAvx512, &ShiftSubLoop<Avx2>, x, m, c, y, n);
+    ByIsa(&ShiftSubAvx512, &ShiftSubLoop<Avx2>, x, m, c, y, n, stream);
     return;
   }
   for (int64_t j = 0; j < n; ++j) y[j] = (x[j] - m) - c;
@@ -192,7 +193,7 @@ void SoftmaxLongRow(const C* x, C* y, int64_t d) {
   const C m = all_neg_inf ? std::numeric_limits<C>::quiet_NaN() : total.m;
   ParallelFor(d, kGrain, [&](int64_t b, int64_t e) {
     if constexpr (kLog) {
-      ShiftSubRow<C>(x + b, m, static_cast<C>(std::log(total.s)), y + b, e - b);
+      ShiftSubRow<C>(x + b, m, static_cast<C>(std::log(total.s)), y + b, e - b, /*stream=*/false);
     } else {
       ExpScale<C>(x + b, m, static_cast<C>(1.0 / total.s), y + b, e - b);
     }
@@ -201,6 +202,13 @@ void SoftmaxLongRow(const C* x, C* y, int64_t d) {
 
 template <typename C, bool kLog>
 void SoftmaxForward(const C* x, C* y, int64_t outer, int64_t d, int64_t inner) {
+  // log_softmax over rows streams a large output (Note [Streaming stores]):
+  // 51.8-54.1 to 62.1-63.2 GB/s over [4096, 4096] in alternating two-thread
+  // runs (docs/design/cpu_backend.md). Softmax's output pass rescales what its exp pass
+  // stored (in the cache); computing the exps again there to stream them was
+  // slower (47-50 against 57-58 GB/s), as was streaming the long single
+  // row's output (28.6-29.3 against 31.3-39.7 GB/s for softmax).
+  const bool stream = kLog && outer * d * inner * static_cast<int64_t>(sizeof(C)) >= kStreamingStoreBytes;
   if (inner == 1 && outer < NumThreads() && d >= 2 * kRowChunk) {
     for (int64_t o = 0; o < outer; ++o) SoftmaxLongRow<C, kLog>(x + o * d, y + o * d, d);
     return;
@@ -212,7 +220,7 @@ void SoftmaxForward(const C* x, C* y, int64_t outer, int64_t d, int64_t inner) {
         C* yr = y + o * d;
         const C m = MaxRow(xr, d);
         if constexpr (kLog) {
-          ShiftSubRow<C>(xr, m, static_cast<C>(std::log(ExpShiftSum<C>(xr, m, nullptr, d))), yr, d);
+          ShiftSubRow<C>(xr, m, static_cast<C>(std::log(ExpShiftSum<C>(xr, m, nullptr, d))), yr, d, stream);
         } else {
           ScaleRow<C>(yr, static_cast<C>(1.0 / ExpShiftSum<C>(xr, m, yr, d)), d);
         }
@@ -371,6 +379,7 @@ KernelResult LayerNormKernel(const OpCall& call) {
     C* yp = PtrOrNull<C>(y);
     C* mp = PtrOrNull<C>(mean);
     C* rp = PtrOrNull<C>(rstd);
+    const bool stream = y.numel() * static_cast<int64_t>(sizeof(C)) >= kStreamingStoreBytes;
     ParallelFor(rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(n, 1)), [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) {
         const C* xr = xp + i * n;
@@ -382,8 +391,9 @@ KernelResult LayerNormKernel(const OpCall& call) {
         rp[i] = r;
         if constexpr (std::is_same_v<C, float>) {
           // Prefetching the next row's input and output (Notes [Prefetching the
-          // next block] and [Prefetching the next row's output]).
-          ByIsa(&NormalizeRowAvx512, &NormalizeRow<Avx2>, xr, m, r, wp, bp, yr, n, kExpPrefetch);
+          // next block] and [Prefetching the next row's output]), or
+          // streaming a large output (Note [Streaming stores]).
+          ByIsa(&NormalizeRowAvx512, &NormalizeRow<Avx2>, xr, m, r, wp, bp, yr, n, kExpPrefetch, stream);
         } else if (wp != nullptr && bp != nullptr) {
           for (int64_t j = 0; j < n; ++j) yr[j] = (xr[j] - m) * r * wp[j] + bp[j];
         } else if (wp != nullptr) {

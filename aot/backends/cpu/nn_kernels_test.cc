@@ -362,6 +362,38 @@ TEST(NnKernelsTest, SoftmaxBackwardMatchesFiniteDifferences) {
   }
 }
 
+// Float outputs of 16 MiB or more are streamed (Note [Streaming stores],
+// vec_math.h): layer_norm and log_softmax over rows of 4099 floats (most
+// rows start off a 64-byte boundary, so each streams after a plain head),
+// against the references. Inputs from a cheap hash and one counting loop
+// per check: mt19937 and 4M gtest assertions take seconds here.
+TEST(NnKernelsTest, LargeOutputsStream) {
+  const int64_t rows = 1025, n = 4099;
+  ASSERT_GE(rows * n * 4, int64_t{16} << 20);
+  Vec xv(rows * n);
+  for (size_t i = 0; i < xv.size(); ++i) xv[i] = static_cast<double>((i * 2654435761u) % 1000003) / 65536 - 7;
+  Vec wv(n), bv(n);
+  for (int64_t j = 0; j < n; ++j) {
+    wv[j] = 0.5 + 0.001 * static_cast<double>(j % 997);
+    bv[j] = -0.25 + 0.002 * static_cast<double>(j % 613);
+  }
+  const Tensor x = Make(xv, {rows, n}, DType::kFloat32);
+  auto expect_near = [](const Tensor& got, const Vec& want, double tol, const std::string& what) {
+    ASSERT_TRUE(got.ok()) << what << ": " << got.status();
+    ASSERT_TRUE(got.is_contiguous() && got.numel() == static_cast<int64_t>(want.size())) << what;
+    const float* g = got.data_ptr<float>();
+    int64_t bad = 0, first = -1;
+    for (size_t i = 0; i < want.size(); ++i) {
+      if (!(std::abs(g[i] - want[i]) <= tol * (1 + std::abs(want[i]))) && bad++ == 0) first = static_cast<int64_t>(i);
+    }
+    EXPECT_EQ(bad, 0) << what << ": first at " << first << ", got " << (first < 0 ? 0 : g[first]) << ", want "
+                      << (first < 0 ? 0 : want[first]);
+  };
+  auto [y, mean, rstd] = layer_norm(x, {n}, Make(wv, {n}, DType::kFloat32), Make(bv, {n}, DType::kFloat32), 1e-5);
+  expect_near(y, RefLayerNorm(xv, rows, n, &wv, &bv, 1e-5).y, 1e-5, "layer_norm");
+  expect_near(log_softmax(x, 1), RefSoftmax(xv, {rows, n}, 1, true), 1e-5, "log_softmax");
+}
+
 // --- LayerNorm --------------------------------------------------------------------------------
 
 TEST(NnKernelsTest, LayerNormMatchesReference) {

@@ -22,6 +22,7 @@ struct Avx512 {
   static V Zero() { return _mm512_setzero_ps(); }
   static V Load(const float* p) { return _mm512_loadu_ps(p); }
   static void Store(float* p, V v) { _mm512_storeu_ps(p, v); }
+  static void Stream(float* p, V v) { _mm512_stream_ps(p, v); }  // p aligned to 64 bytes.
   static V Add(V a, V b) { return _mm512_add_ps(a, b); }
   static V Sub(V a, V b) { return _mm512_sub_ps(a, b); }
   static V Mul(V a, V b) { return _mm512_mul_ps(a, b); }
@@ -154,8 +155,8 @@ double SqDevSumAvx512(const float* x, float m, int64_t n, int64_t block, int64_t
 }
 
 void NormalizeRowAvx512(const float* x, float m, float r, const float* w, const float* b, float* y, int64_t n,
-                        int64_t ahead) {
-  NormalizeRow<Avx512>(x, m, r, w, b, y, n, ahead);
+                        int64_t ahead, bool stream) {
+  NormalizeRow<Avx512>(x, m, r, w, b, y, n, ahead, stream);
 }
 
 float MaxRowAvx512(const float* x, int64_t n) { return MinMaxLoop<Avx512, true>(x, n); }
@@ -163,7 +164,9 @@ float MinRowAvx512(const float* x, int64_t n) { return MinMaxLoop<Avx512, false>
 
 void ScaleAvx512(float* y, float scale, int64_t n) { ScaleLoop<Avx512>(y, scale, n); }
 
-void ShiftSubAvx512(const float* x, float m, float c, float* y, int64_t n) { ShiftSubLoop<Avx512>(x, m, c, y, n); }
+void ShiftSubAvx512(const float* x, float m, float c, float* y, int64_t n, bool stream) {
+  ShiftSubLoop<Avx512>(x, m, c, y, n, stream);
+}
 
 
 namespace {

@@ -48,7 +48,7 @@ double SqDevSumAvx512(const float* x, float m, int64_t n, int64_t block, int64_t
 
 // NormalizeRow (row_loops.h) on 16 lanes. Requires HasAvx512F().
 void NormalizeRowAvx512(const float* x, float m, float r, const float* w, const float* b, float* y, int64_t n,
-                        int64_t ahead);
+                        int64_t ahead, bool stream);
 
 // Contiguous rows of the elementwise float exp and exact gelu on 16 lanes,
 // the values of ExpF8 and GeluErfF8 (vec_math.h) bit for bit: write y[i] for
@@ -75,7 +75,7 @@ int64_t SleefRowAvx512(SleefF16 f, const float* x, float* y, int64_t n);
 void ScaleAvx512(float* y, float scale, int64_t n);
 
 // ShiftSubLoop (row_loops.h) on 16 lanes. Requires HasAvx512F().
-void ShiftSubAvx512(const float* x, float m, float c, float* y, int64_t n);
+void ShiftSubAvx512(const float* x, float m, float c, float* y, int64_t n, bool stream);
 
 // Register transposes for CopyTile (elementwise.cc) on AVX-512F: copy every
 // whole 16 x 16 block of 32-bit elements (8 x 8 of 64-bit) of an na x nb

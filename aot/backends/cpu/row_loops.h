@@ -151,15 +151,55 @@ double SqDevSumLoop(const float* x, float m, int64_t n, int64_t block, int64_t a
 // one-thread softmax of a 16M row 12% slower. Prefetching log_softmax's
 // output the same way (from its output pass) gained nothing, so it has none.
 //
+// Writes y[j] for j in [0, n) a vector at a time: full(j) is the vector of
+// elements j.. j + kLanes - 1, part(j, mask) that of the first lanes of
+// `mask` (its loads masked too, reading nothing past the row), and
+// before(j) runs before each full vector (prefetches). With kStream the
+// full vectors from y's first vector boundary on go out with streaming
+// stores, the few before it and the last partial one with masked plain
+// ones, and the loop ends with an sfence (Note [Streaming stores],
+// vec_math.h).
+template <typename Isa, bool kStream, typename Full, typename Part, typename Before>
+inline void WriteRow(float* y, int64_t n, const Full& full, const Part& part, const Before& before) {
+  constexpr int64_t kL = Isa::kLanes;
+  int64_t j = 0;
+  if constexpr (kStream) {
+    constexpr uintptr_t kVecBytes = kL * sizeof(float);
+    const uintptr_t off = reinterpret_cast<uintptr_t>(y) % kVecBytes;
+    const int64_t head = std::min<int64_t>(n, off == 0 ? 0 : static_cast<int64_t>((kVecBytes - off) / sizeof(float)));
+    if (head > 0) {
+      const typename Isa::Mask mask = Isa::FirstLanes(head);
+      Isa::StoreMasked(mask, y, part(0, mask));
+      j = head;
+    }
+    for (; j + kL <= n; j += kL) {
+      before(j);
+      Isa::Stream(y + j, full(j));
+    }
+  } else {
+    for (; j + kL <= n; j += kL) {
+      before(j);
+      Isa::Store(y + j, full(j));
+    }
+  }
+  if (j < n) {
+    const typename Isa::Mask mask = Isa::FirstLanes(n - j);
+    Isa::StoreMasked(mask, y + j, part(j, mask));
+  }
+  if constexpr (kStream) _mm_sfence();
+}
+
 // y[j] = (x[j] - m) * r * w[j] + b[j] for j in [0, n), without w (kW
 // false: 1) or b (kB false: 0): layer_norm's output, as the scalar
 // expression compiles (the multiply by w and the add of b fused).
 // Prefetches the elements `ahead` past each x[j], and y's for writing when
-// n <= ahead (Note [Prefetching the next row's output]).
-template <typename Isa, bool kW, bool kB>
+// n <= ahead (Note [Prefetching the next row's output]) unless it streams
+// (kStream, WriteRow).
+template <typename Isa, bool kW, bool kB, bool kStream>
 void NormalizeRowLoop(const float* x, float m, float r, const float* w, const float* b, float* y, int64_t n,
                       int64_t ahead) {
   using V = typename Isa::V;
+  using Mask = typename Isa::Mask;
   constexpr int64_t kL = Isa::kLanes;
   const V mv = Isa::Set1(m), rv = Isa::Set1(r);
   auto at = [&](V xv, V wv, V bv) {
@@ -170,36 +210,44 @@ void NormalizeRowLoop(const float* x, float m, float r, const float* w, const fl
     return t;
   };
   auto load = [](bool use, const float* p) { return use ? Isa::Load(p) : Isa::Zero(); };
-  const bool prefetch_out = n <= ahead;
-  int64_t j = 0;
-  for (; j + kL <= n; j += kL) {
-    if ((j & 15) == 0) {
-      PrefetchAt(x + j, ahead);
-      if (prefetch_out) PrefetchForWriteAt(y + j, ahead);
-    }
-    Isa::Store(y + j, at(Isa::Load(x + j), load(kW, w + j), load(kB, b + j)));
-  }
-  if (j < n) {
-    const typename Isa::Mask mask = Isa::FirstLanes(n - j);
-    const V xv = Isa::LoadMasked(mask, x + j, Isa::Zero());
-    const V wv = kW ? Isa::LoadMasked(mask, w + j, Isa::Zero()) : Isa::Zero();
-    const V bv = kB ? Isa::LoadMasked(mask, b + j, Isa::Zero()) : Isa::Zero();
-    Isa::StoreMasked(mask, y + j, at(xv, wv, bv));
-  }
+  auto load_masked = [](bool use, Mask mask, const float* p) {
+    return use ? Isa::LoadMasked(mask, p, Isa::Zero()) : Isa::Zero();
+  };
+  const bool prefetch_out = !kStream && n <= ahead;
+  WriteRow<Isa, kStream>(
+      y, n, [&](int64_t j) { return at(Isa::Load(x + j), load(kW, w + j), load(kB, b + j)); },
+      [&](int64_t j, Mask mask) {
+        return at(Isa::LoadMasked(mask, x + j, Isa::Zero()), load_masked(kW, mask, w + j),
+                  load_masked(kB, mask, b + j));
+      },
+      [&](int64_t j) {
+        // Once per cache line of 16 floats (from any start: see WriteRow).
+        if ((j & 15) < kL) {
+          PrefetchAt(x + j, ahead);
+          if (prefetch_out) PrefetchForWriteAt(y + j, ahead);
+        }
+      });
 }
 
-// NormalizeRowLoop for any w and b (null: absent).
+// NormalizeRowLoop for any w and b (null: absent), streaming y or not.
 template <typename Isa>
 void NormalizeRow(const float* x, float m, float r, const float* w, const float* b, float* y, int64_t n,
-                  int64_t ahead) {
-  if (w != nullptr && b != nullptr) {
-    NormalizeRowLoop<Isa, true, true>(x, m, r, w, b, y, n, ahead);
-  } else if (w != nullptr) {
-    NormalizeRowLoop<Isa, true, false>(x, m, r, w, b, y, n, ahead);
-  } else if (b != nullptr) {
-    NormalizeRowLoop<Isa, false, true>(x, m, r, w, b, y, n, ahead);
+                  int64_t ahead, bool stream) {
+  auto run = [&]<bool kStream>() {
+    if (w != nullptr && b != nullptr) {
+      NormalizeRowLoop<Isa, true, true, kStream>(x, m, r, w, b, y, n, ahead);
+    } else if (w != nullptr) {
+      NormalizeRowLoop<Isa, true, false, kStream>(x, m, r, w, b, y, n, ahead);
+    } else if (b != nullptr) {
+      NormalizeRowLoop<Isa, false, true, kStream>(x, m, r, w, b, y, n, ahead);
+    } else {
+      NormalizeRowLoop<Isa, false, false, kStream>(x, m, r, w, b, y, n, ahead);
+    }
+  };
+  if (stream) {
+    run.template operator()<true>();
   } else {
-    NormalizeRowLoop<Isa, false, false>(x, m, r, w, b, y, n, ahead);
+    run.template operator()<false>();
   }
 }
 
@@ -231,16 +279,21 @@ void ScaleLoop(float* y, float scale, int64_t n) {
 }
 
 // y[j] = (x[j] - m) - c for j in [0, n): log_softmax's output, the exact
-// shift first, as PyTorch (m + c would round at the magnitude of m).
+// shift first, as PyTorch (m + c would round at the magnitude of m),
+// streaming y or not (WriteRow).
 template <typename Isa>
-void ShiftSubLoop(const float* x, float m, float c, float* y, int64_t n) {
+void ShiftSubLoop(const float* x, float m, float c, float* y, int64_t n, bool stream) {
   using V = typename Isa::V;
   const V mv = Isa::Set1(m), cv = Isa::Set1(c);
-  int64_t j = 0;
-  for (; j + Isa::kLanes <= n; j += Isa::kLanes) Isa::Store(y + j, Isa::Sub(Isa::Sub(Isa::Load(x + j), mv), cv));
-  if (j < n) {
-    const typename Isa::Mask mask = Isa::FirstLanes(n - j);
-    Isa::StoreMasked(mask, y + j, Isa::Sub(Isa::Sub(Isa::LoadMasked(mask, x + j, Isa::Zero()), mv), cv));
+  auto full = [&](int64_t j) { return Isa::Sub(Isa::Sub(Isa::Load(x + j), mv), cv); };
+  auto part = [&](int64_t j, typename Isa::Mask mask) {
+    return Isa::Sub(Isa::Sub(Isa::LoadMasked(mask, x + j, Isa::Zero()), mv), cv);
+  };
+  auto none = [](int64_t) {};
+  if (stream) {
+    WriteRow<Isa, true>(y, n, full, part, none);
+  } else {
+    WriteRow<Isa, false>(y, n, full, part, none);
   }
 }
 

@@ -63,6 +63,19 @@ inline void PrefetchLine(const void* p, bool for_write) {
   }
 }
 
+// Note [Streaming stores]
+// A plain store first reads the line it writes (64 bytes in for every 64
+// out); a non-temporal (streaming) store does not, but leaves the line out
+// of the cache. Kernels whose output is kStreamingStoreBytes or more stream
+// it: an output that size would not stay in the cache for the next op
+// anyway. The threshold is half of this machine's 32 MiB L3: below it the
+// next op may still find the output in the cache, which streaming would
+// forfeit. Streamed stores are weakly ordered: each loop that streams ends
+// with an sfence. Users: the elementwise engine's strided tiles (Note
+// [Streaming the output], elementwise.h) and the layer_norm and
+// log_softmax output loops (WriteRow, row_loops.h).
+inline constexpr int64_t kStreamingStoreBytes = int64_t{16} << 20;
+
 // Prefetches the cache line of p[ahead] for writing (PrefetchLine). The
 // address is computed as an integer: it may lie past the end of the array.
 inline void PrefetchForWriteAt(float* p, int64_t ahead) {
@@ -123,6 +136,7 @@ struct Avx2 {
   static V Zero() { return _mm256_setzero_ps(); }
   static V Load(const float* p) { return _mm256_loadu_ps(p); }
   static void Store(float* p, V v) { _mm256_storeu_ps(p, v); }
+  static void Stream(float* p, V v) { _mm256_stream_ps(p, v); }  // p aligned to 32 bytes.
   static V Add(V a, V b) { return _mm256_add_ps(a, b); }
   static V Sub(V a, V b) { return _mm256_sub_ps(a, b); }
   static V Mul(V a, V b) { return _mm256_mul_ps(a, b); }

@@ -187,9 +187,9 @@ struct RowLoops {
   double (*sum)(const float* x, int64_t n, int64_t block, int64_t ahead);
   double (*sq_dev_sum)(const float* x, float m, int64_t n, int64_t block, int64_t ahead);
   void (*normalize)(const float* x, float m, float r, const float* w, const float* b, float* y, int64_t n,
-                    int64_t ahead);
+                    int64_t ahead, bool stream);
   void (*scale)(float* y, float scale, int64_t n);
-  void (*shift_sub)(const float* x, float m, float c, float* y, int64_t n);
+  void (*shift_sub)(const float* x, float m, float c, float* y, int64_t n, bool stream);
 };
 
 std::vector<RowLoops> AllRowLoops() {
@@ -206,6 +206,35 @@ std::vector<RowLoops> AllRowLoops() {
   }
   return loops;
 }
+
+// The ways a row loop may store its output (plain or streaming: Note
+// [Streaming stores], vec_math.h), each into a row that starts on a
+// cache line or 5 floats past one (so that streaming has a head to store
+// plainly first).
+std::vector<std::pair<bool, int64_t>> StoreModes() { return {{false, 0}, {true, 0}, {false, 5}, {true, 5}}; }
+
+// An output row of n floats at `offset` floats past a 64-byte boundary,
+// with guard values on both sides.
+class OutputRow {
+ public:
+  OutputRow(int64_t n, int64_t offset) : n_(n), buf_(n + offset + 32, 7.0f) {
+    const uintptr_t p = reinterpret_cast<uintptr_t>(buf_.data());
+    const int64_t pad = static_cast<int64_t>(((64 - p % 64) % 64) / sizeof(float));
+    begin_ = pad + offset;
+  }
+  float* data() { return buf_.data() + begin_; }
+  bool GuardsIntact() const {
+    for (int64_t i = 0; i < static_cast<int64_t>(buf_.size()); ++i) {
+      if ((i < begin_ || i >= begin_ + n_) && buf_[i] != 7.0f) return false;
+    }
+    return true;
+  }
+
+ private:
+  int64_t n_;
+  std::vector<float> buf_;
+  int64_t begin_ = 0;
+};
 
 // The exp loops against ExpF element by element: the same bits, and sums
 // within rounding of the double sum of those values, over lengths that
@@ -287,14 +316,17 @@ TEST(VecMathTest, NormLoopsMatchScalarLoops) {
       for (int variant = 0; variant < 4; ++variant) {
         const float* wp = (variant & 1) != 0 ? w.data() : nullptr;
         const float* bp = (variant & 2) != 0 ? b.data() : nullptr;
-        std::vector<float> y(n + 1, 7.0f);
-        loops.normalize(x, m, 1.5f, wp, bp, y.data(), n, kExpPrefetch);
-        for (int64_t i = 0; i < n; ++i) {
-          const double t = (static_cast<double>(x[i]) - m) * 1.5;
-          const double ref = t * (wp != nullptr ? wp[i] : 1.0) + (bp != nullptr ? bp[i] : 0.0);
-          EXPECT_NEAR(y[i], ref, 1e-6 * (1 + std::abs(ref))) << "variant " << variant << ", i = " << i;
+        for (const auto& [stream, offset] : StoreModes()) {
+          OutputRow y(n, offset);
+          loops.normalize(x, m, 1.5f, wp, bp, y.data(), n, kExpPrefetch, stream);
+          for (int64_t i = 0; i < n; ++i) {
+            const double t = (static_cast<double>(x[i]) - m) * 1.5;
+            const double ref = t * (wp != nullptr ? wp[i] : 1.0) + (bp != nullptr ? bp[i] : 0.0);
+            EXPECT_NEAR(y.data()[i], ref, 1e-6 * (1 + std::abs(ref)))
+                << "variant " << variant << ", stream " << stream << ", offset " << offset << ", i = " << i;
+          }
+          EXPECT_TRUE(y.GuardsIntact()) << "wrote outside the row; stream " << stream << ", offset " << offset;
         }
-        EXPECT_EQ(y[n], 7.0f) << "wrote past the end";
       }
     }
   }
@@ -335,21 +367,31 @@ TEST(VecMathTest, RowLoopsMatchScalarLoops) {
           }
           EXPECT_TRUE(got_max == want_max || (std::isnan(got_max) && std::isnan(want_max))) << got_max << " " << want_max;
           EXPECT_TRUE(got_min == want_min || (std::isnan(got_min) && std::isnan(want_min))) << got_min << " " << want_min;
-          std::vector<float> y(n + 1, 7.0f), z(n + 1, 7.0f);
+          std::vector<float> y(n + 1, 7.0f);
           std::copy(x.begin(), x.end(), y.begin());
           loops.scale(y.data(), 0.375f, n);
-          loops.shift_sub(x.data(), 1.5f, 0.25f, z.data(), n);
           for (int64_t i = 0; i < n; ++i) {
-            const float scaled = x[i] * 0.375f, shifted = (x[i] - 1.5f) - 0.25f;
             if (std::isnan(x[i])) {
-              EXPECT_TRUE(std::isnan(y[i]) && std::isnan(z[i])) << i;
+              EXPECT_TRUE(std::isnan(y[i])) << i;
             } else {
-              EXPECT_EQ(std::bit_cast<uint32_t>(y[i]), std::bit_cast<uint32_t>(scaled)) << i;
-              EXPECT_EQ(std::bit_cast<uint32_t>(z[i]), std::bit_cast<uint32_t>(shifted)) << i;
+              EXPECT_EQ(std::bit_cast<uint32_t>(y[i]), std::bit_cast<uint32_t>(x[i] * 0.375f)) << i;
             }
           }
           EXPECT_EQ(y[n], 7.0f) << "wrote past the end";
-          EXPECT_EQ(z[n], 7.0f) << "wrote past the end";
+          for (const auto& [stream, offset] : StoreModes()) {
+            OutputRow z(n, offset);
+            loops.shift_sub(x.data(), 1.5f, 0.25f, z.data(), n, stream);
+            for (int64_t i = 0; i < n; ++i) {
+              const float shifted = (x[i] - 1.5f) - 0.25f;
+              if (std::isnan(x[i])) {
+                EXPECT_TRUE(std::isnan(z.data()[i])) << i;
+              } else {
+                EXPECT_EQ(std::bit_cast<uint32_t>(z.data()[i]), std::bit_cast<uint32_t>(shifted))
+                    << "stream " << stream << ", offset " << offset << ", i = " << i;
+              }
+            }
+            EXPECT_TRUE(z.GuardsIntact()) << "wrote outside the row; stream " << stream << ", offset " << offset;
+          }
         }
       }
     }
