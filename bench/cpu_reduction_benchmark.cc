@@ -2,6 +2,8 @@
 // bytes, measured in the same run. Bytes processed = bytes read + bytes
 // written, so the GB/s of every row compare with the copies' (one thread:
 // memcpy; all threads: memcpy split over the OpenMP threads the kernels use).
+// Each kernel case also times that all-thread copy between its own calls and
+// reports the ratio as vs_copy (Note [Paired copy], paired_copy.h).
 //
 //   bazel run --config=opt //bench:cpu_reduction_benchmark --
 //     --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
@@ -17,6 +19,7 @@
 #include "aot/base/check.h"
 #include "aot/tensor/ops.h"
 #include "benchmark/benchmark.h"
+#include "bench/paired_copy.h"
 
 namespace aot {
 namespace {
@@ -69,114 +72,102 @@ void BM_CopyParallel_Reference(benchmark::State& state) {
 void BM_Sum_Aot_AllDims(benchmark::State& state) {
   Tensor x = Input({kN});
   Check(sum(x));
-  for (auto _ : state) benchmark::DoNotOptimize(sum(x));
-  state.SetBytesProcessed(state.iterations() * (kBytes + 4));
+  bench::PairedWithCopy(state, kBytes + 4, [&] { benchmark::DoNotOptimize(sum(x)); });
 }
 
 void BM_Sum_Aot_LastDim(benchmark::State& state) {
   Tensor x = Input({kRows, kCols});
   Check(sum(x, {1}));
-  for (auto _ : state) benchmark::DoNotOptimize(sum(x, {1}));
-  state.SetBytesProcessed(state.iterations() * (kBytes + kRows * 4));
+  bench::PairedWithCopy(state, kBytes + kRows * 4, [&] { benchmark::DoNotOptimize(sum(x, {1})); });
 }
 
 // Over the outer dim: rows are added as vectors (column mode).
 void BM_Sum_Aot_FirstDim(benchmark::State& state) {
   Tensor x = Input({kRows, kCols});
   Check(sum(x, {0}));
-  for (auto _ : state) benchmark::DoNotOptimize(sum(x, {0}));
-  state.SetBytesProcessed(state.iterations() * (kBytes + kCols * 4));
+  bench::PairedWithCopy(state, kBytes + kCols * 4, [&] { benchmark::DoNotOptimize(sum(x, {0})); });
 }
 
 void BM_Mean_Aot_LastDim(benchmark::State& state) {
   Tensor x = Input({kRows, kCols});
   Check(mean(x, {1}));
-  for (auto _ : state) benchmark::DoNotOptimize(mean(x, {1}));
-  state.SetBytesProcessed(state.iterations() * (kBytes + kRows * 4));
+  bench::PairedWithCopy(state, kBytes + kRows * 4, [&] { benchmark::DoNotOptimize(mean(x, {1})); });
 }
 
 void BM_Amax_Aot_AllDims(benchmark::State& state) {
   Tensor x = Input({kN});
   Check(amax(x));
-  for (auto _ : state) benchmark::DoNotOptimize(amax(x));
-  state.SetBytesProcessed(state.iterations() * (kBytes + 4));
+  bench::PairedWithCopy(state, kBytes + 4, [&] { benchmark::DoNotOptimize(amax(x)); });
 }
 
 void BM_Amax_Aot_LastDim(benchmark::State& state) {
   Tensor x = Input({kRows, kCols});
   Check(amax(x, {1}));
-  for (auto _ : state) benchmark::DoNotOptimize(amax(x, {1}));
-  state.SetBytesProcessed(state.iterations() * (kBytes + kRows * 4));
+  bench::PairedWithCopy(state, kBytes + kRows * 4, [&] { benchmark::DoNotOptimize(amax(x, {1})); });
 }
 
 // Two passes (mean, squared deviations) over the input.
 void BM_Var_Aot_LastDim(benchmark::State& state) {
   Tensor x = Input({kRows, kCols});
   Check(var(x, {1}));
-  for (auto _ : state) benchmark::DoNotOptimize(var(x, {1}));
-  state.SetBytesProcessed(state.iterations() * (kBytes + kRows * 4));
+  bench::PairedWithCopy(state, kBytes + kRows * 4, [&] { benchmark::DoNotOptimize(var(x, {1})); });
 }
 
 void BM_Logsumexp_Aot_LastDim(benchmark::State& state) {
   Tensor x = Input({kRows, kCols});
   Check(logsumexp(x, {1}));
-  for (auto _ : state) benchmark::DoNotOptimize(logsumexp(x, {1}));
-  state.SetBytesProcessed(state.iterations() * (kBytes + kRows * 4));
+  bench::PairedWithCopy(state, kBytes + kRows * 4, [&] { benchmark::DoNotOptimize(logsumexp(x, {1})); });
 }
 
 void BM_Softmax_Aot(benchmark::State& state) {
   Tensor x = Input({kRows, kCols});
   Check(softmax(x, -1));
-  for (auto _ : state) benchmark::DoNotOptimize(softmax(x, -1));
-  state.SetBytesProcessed(state.iterations() * kBytes * 2);
+  bench::PairedWithCopy(state, kBytes * 2, [&] { benchmark::DoNotOptimize(softmax(x, -1)); });
 }
 
 void BM_LogSoftmax_Aot(benchmark::State& state) {
   Tensor x = Input({kRows, kCols});
   Check(log_softmax(x, -1));
-  for (auto _ : state) benchmark::DoNotOptimize(log_softmax(x, -1));
-  state.SetBytesProcessed(state.iterations() * kBytes * 2);
+  bench::PairedWithCopy(state, kBytes * 2, [&] { benchmark::DoNotOptimize(log_softmax(x, -1)); });
 }
 
 // One row of 16M: split across the threads within the row.
 void BM_Softmax_Aot_OneRow(benchmark::State& state) {
   Tensor x = Input({1, kN});
   Check(softmax(x, -1));
-  for (auto _ : state) benchmark::DoNotOptimize(softmax(x, -1));
-  state.SetBytesProcessed(state.iterations() * kBytes * 2);
+  bench::PairedWithCopy(state, kBytes * 2, [&] { benchmark::DoNotOptimize(softmax(x, -1)); });
 }
 
 void BM_Logsumexp_Aot_OneRow(benchmark::State& state) {
   Tensor x = Input({1, kN});
   Check(logsumexp(x, {1}));
-  for (auto _ : state) benchmark::DoNotOptimize(logsumexp(x, {1}));
-  state.SetBytesProcessed(state.iterations() * (kBytes + 4));
+  bench::PairedWithCopy(state, kBytes + 4, [&] { benchmark::DoNotOptimize(logsumexp(x, {1})); });
 }
 
 void BM_LayerNorm_Aot(benchmark::State& state) {
   Tensor x = Input({kRows, kCols});
   Tensor w = Input({kCols}), b = Input({kCols});
   Check(std::get<0>(layer_norm(x, {kCols}, w, b)));
-  for (auto _ : state) benchmark::DoNotOptimize(layer_norm(x, {kCols}, w, b));
   // Reads x, weight, bias; writes y, mean, rstd.
-  state.SetBytesProcessed(state.iterations() * (kBytes * 2 + kCols * 8 + kRows * 8));
+  bench::PairedWithCopy(state, kBytes * 2 + kCols * 8 + kRows * 8,
+                        [&] { benchmark::DoNotOptimize(layer_norm(x, {kCols}, w, b)); });
 }
 
 BENCHMARK(BM_Copy_Reference)->UseRealTime();
 BENCHMARK(BM_CopyParallel_Reference)->UseRealTime();
-BENCHMARK(BM_Sum_Aot_AllDims)->UseRealTime();
-BENCHMARK(BM_Sum_Aot_LastDim)->UseRealTime();
-BENCHMARK(BM_Sum_Aot_FirstDim)->UseRealTime();
-BENCHMARK(BM_Mean_Aot_LastDim)->UseRealTime();
-BENCHMARK(BM_Amax_Aot_AllDims)->UseRealTime();
-BENCHMARK(BM_Amax_Aot_LastDim)->UseRealTime();
-BENCHMARK(BM_Var_Aot_LastDim)->UseRealTime();
-BENCHMARK(BM_Logsumexp_Aot_LastDim)->UseRealTime();
-BENCHMARK(BM_Softmax_Aot)->UseRealTime();
-BENCHMARK(BM_LogSoftmax_Aot)->UseRealTime();
-BENCHMARK(BM_Softmax_Aot_OneRow)->UseRealTime();
-BENCHMARK(BM_Logsumexp_Aot_OneRow)->UseRealTime();
-BENCHMARK(BM_LayerNorm_Aot)->UseRealTime();
+BENCHMARK(BM_Sum_Aot_AllDims)->UseManualTime();
+BENCHMARK(BM_Sum_Aot_LastDim)->UseManualTime();
+BENCHMARK(BM_Sum_Aot_FirstDim)->UseManualTime();
+BENCHMARK(BM_Mean_Aot_LastDim)->UseManualTime();
+BENCHMARK(BM_Amax_Aot_AllDims)->UseManualTime();
+BENCHMARK(BM_Amax_Aot_LastDim)->UseManualTime();
+BENCHMARK(BM_Var_Aot_LastDim)->UseManualTime();
+BENCHMARK(BM_Logsumexp_Aot_LastDim)->UseManualTime();
+BENCHMARK(BM_Softmax_Aot)->UseManualTime();
+BENCHMARK(BM_LogSoftmax_Aot)->UseManualTime();
+BENCHMARK(BM_Softmax_Aot_OneRow)->UseManualTime();
+BENCHMARK(BM_Logsumexp_Aot_OneRow)->UseManualTime();
+BENCHMARK(BM_LayerNorm_Aot)->UseManualTime();
 
 }  // namespace
 }  // namespace aot
