@@ -224,30 +224,36 @@ inline void Transpose8x8(__m512d* r) {
 
 }  // namespace
 
-void TransposeBlocks32Avx512(const uint32_t* src, int64_t sb, uint32_t* dst, int64_t da, int64_t na, int64_t nb) {
-  for (int64_t b = 0; b + 16 <= nb; b += 16) {
-    for (int64_t a = 0; a + 16 <= na; a += 16) {
-      const float* s = reinterpret_cast<const float*>(src + b * sb + a);
-      float* d = reinterpret_cast<float*>(dst + a * da + b);
-      __m512 r[16];
-      for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(s + i * sb);
-      Transpose16x16(r);
-      for (int i = 0; i < 16; ++i) _mm512_storeu_ps(d + i * da, r[i]);
+// The whole kN x kN blocks of an na x nb region through `transpose`, on
+// vectors of kN elements of F (float: 16, double: 8), loaded with `load`
+// and stored with `store` (TransposeBlocks32Avx512, row_avx512.h).
+template <int kN, typename V, typename F, typename Load, typename Store, typename Transpose>
+void TransposeBlocks(const F* src, int64_t sb, F* dst, int64_t da, int64_t na, int64_t nb, Load load, Store store,
+                     Transpose transpose) {
+  for (int64_t b = 0; b + kN <= nb; b += kN) {
+    for (int64_t a = 0; a + kN <= na; a += kN) {
+      const F* s = src + b * sb + a;
+      F* d = dst + a * da + b;
+      V r[kN];
+      for (int i = 0; i < kN; ++i) r[i] = load(s + i * sb);
+      transpose(r);
+      for (int i = 0; i < kN; ++i) store(d + i * da, r[i]);
     }
   }
 }
 
+void TransposeBlocks32Avx512(const uint32_t* src, int64_t sb, uint32_t* dst, int64_t da, int64_t na, int64_t nb) {
+  TransposeBlocks<16, __m512>(
+      reinterpret_cast<const float*>(src), sb, reinterpret_cast<float*>(dst), da, na, nb,
+      [](const float* p) { return _mm512_loadu_ps(p); }, [](float* p, __m512 v) { _mm512_storeu_ps(p, v); },
+      [](__m512* r) { Transpose16x16(r); });
+}
+
 void TransposeBlocks64Avx512(const uint64_t* src, int64_t sb, uint64_t* dst, int64_t da, int64_t na, int64_t nb) {
-  for (int64_t b = 0; b + 8 <= nb; b += 8) {
-    for (int64_t a = 0; a + 8 <= na; a += 8) {
-      const double* s = reinterpret_cast<const double*>(src + b * sb + a);
-      double* d = reinterpret_cast<double*>(dst + a * da + b);
-      __m512d r[8];
-      for (int i = 0; i < 8; ++i) r[i] = _mm512_loadu_pd(s + i * sb);
-      Transpose8x8(r);
-      for (int i = 0; i < 8; ++i) _mm512_storeu_pd(d + i * da, r[i]);
-    }
-  }
+  TransposeBlocks<8, __m512d>(
+      reinterpret_cast<const double*>(src), sb, reinterpret_cast<double*>(dst), da, na, nb,
+      [](const double* p) { return _mm512_loadu_pd(p); }, [](double* p, __m512d v) { _mm512_storeu_pd(p, v); },
+      [](__m512d* r) { Transpose8x8(r); });
 }
 
 }  // namespace aot::cpu
