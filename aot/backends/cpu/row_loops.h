@@ -136,21 +136,6 @@ double SqDevSumLoop(const float* x, float m, int64_t n, int64_t block, int64_t a
   return BlockSumLoop<Isa, true>(x, m, n, block, ahead);
 }
 
-// Note [Prefetching the next row's output]
-// A row kernel's stores to a row of y first read each line of it from
-// memory (a plain store owns the line before writing it), and nothing
-// prefetches those reads: the hardware prefetcher follows x. So a loop
-// that writes a row of at most `ahead` elements (a row of 4096 floats, for
-// softmax and layer_norm over [4096, 4096]) also prefetches, for writing
-// (prefetchw), the element `ahead` past each one of y: the next row's
-// output, which then is owned by the time that row is written. Softmax over
-// rows (its exp pass stores) went from 39.4-42.8 to 43.7-48.9 GB/s in
-// back-to-back two-thread runs, layer_norm from 38.5-44.0 to 39.6-47.4 (and
-// 22.0-23.8 to 23.6-25.5 on one thread; docs/design/cpu_backend.md). A long
-// row does without: prefetching its own output 16 KiB ahead made the
-// one-thread softmax of a 16M row 12% slower. Prefetching log_softmax's
-// output the same way (from its output pass) gained nothing, so it has none.
-//
 // Writes y[j] for j in [0, n) a vector at a time: full(j) is the vector of
 // elements j.. j + kLanes - 1, part(j, mask) that of the first lanes of
 // `mask` (its loads masked too, reading nothing past the row), and
@@ -189,6 +174,22 @@ inline void WriteRow(float* y, int64_t n, const Full& full, const Part& part, co
   if constexpr (kStream) _mm_sfence();
 }
 
+// Note [Prefetching the next row's output]
+// A row kernel's stores to a row of y first read each line of it from
+// memory (a plain store owns the line before writing it), and nothing
+// prefetches those reads: the hardware prefetcher follows x. So a loop
+// that writes a row of at most `ahead` elements (a row of 4096 floats, for
+// softmax and layer_norm over [4096, 4096]) also prefetches, for writing
+// (prefetchw), the element `ahead` past each one of y: the next row's
+// output, which then is owned by the time that row is written. Softmax over
+// rows (its exp pass stores) went from 39.4-42.8 to 43.7-48.9 GB/s in
+// back-to-back two-thread runs, layer_norm from 38.5-44.0 to 39.6-47.4 (and
+// 22.0-23.8 to 23.6-25.5 on one thread; docs/design/cpu_backend.md). A long
+// row does without: prefetching its own output 16 KiB ahead made the
+// one-thread softmax of a 16M row 12% slower. Prefetching log_softmax's
+// output the same way (from its output pass) gained nothing, so it has none.
+// A streamed output (WriteRow) is not prefetched: its stores read nothing.
+//
 // y[j] = (x[j] - m) * r * w[j] + b[j] for j in [0, n), without w (kW
 // false: 1) or b (kB false: 0): layer_norm's output, as the scalar
 // expression compiles (the multiply by w and the add of b fused).
