@@ -7,7 +7,6 @@
 //   bazel run --config=opt //bench:cpu_elementwise_benchmark --
 //     --benchmark_repetitions=10 --benchmark_report_aggregates_only=true
 #include <cstring>
-#include <thread>
 #include <vector>
 
 #include "aot/base/status_macros.h"
@@ -31,20 +30,12 @@ void BM_Copy_Reference(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * kN * 4 * 2);
 }
 
-// The reference with every core: each thread copies its share.
+// The reference with every core: each OpenMP thread copies its share
+// (ParallelCopy, the copy the kernel cases pair with).
 void BM_CopyParallel_Reference(benchmark::State& state) {
   std::vector<float> src(kN, 1.0f), dst(kN);
-  const int threads = std::max(1u, std::thread::hardware_concurrency());
   for (auto _ : state) {
-    std::vector<std::thread> pool;
-    const int64_t chunk = (kN + threads - 1) / threads;
-    for (int t = 0; t < threads; ++t) {
-      pool.emplace_back([&, t] {
-        int64_t b = t * chunk, e = std::min<int64_t>(kN, b + chunk);
-        if (b < e) std::memcpy(dst.data() + b, src.data() + b, (e - b) * sizeof(float));
-      });
-    }
-    for (std::thread& th : pool) th.join();
+    bench::ParallelCopy(src.data(), dst.data(), kN);
     benchmark::DoNotOptimize(dst.data());
     benchmark::ClobberMemory();
   }

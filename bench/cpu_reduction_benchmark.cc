@@ -55,13 +55,8 @@ void BM_Copy_Reference(benchmark::State& state) {
 void BM_CopyParallel_Reference(benchmark::State& state) {
   std::vector<float> src(kN, 1.0f), dst(kN);
   const int threads = std::max(1, omp_get_max_threads());
-  const int64_t chunk = (kN + threads - 1) / threads;
   for (auto _ : state) {
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (int t = 0; t < threads; ++t) {
-      const int64_t b = t * chunk, e = std::min(kN, b + chunk);
-      if (b < e) std::memcpy(dst.data() + b, src.data() + b, (e - b) * sizeof(float));
-    }
+    bench::ParallelCopy(src.data(), dst.data(), kN);
     benchmark::DoNotOptimize(dst.data());
     benchmark::ClobberMemory();
   }
