@@ -113,24 +113,23 @@ class TileCopier {
   void Blocks(int level, int64_t a0, int64_t a1, int64_t b0, int64_t b1) const {
     const U* s = src_ + b0 * sb_ + a0;
     U* d = dst_ + a0 * da_ + b0;
-    if constexpr (sizeof(U) == 4) {
-      if (level == 0) {
-        return TransposeBlocks32Avx512(reinterpret_cast<const uint32_t*>(s), sb_, reinterpret_cast<uint32_t*>(d), da_,
-                                       a1 - a0, b1 - b0);
+    if (level == 0) {
+      if constexpr (sizeof(U) == 4) {
+        TransposeBlocks32Avx512(reinterpret_cast<const uint32_t*>(s), sb_, reinterpret_cast<uint32_t*>(d), da_,
+                                a1 - a0, b1 - b0);
+      } else if constexpr (sizeof(U) == 8) {
+        TransposeBlocks64Avx512(reinterpret_cast<const uint64_t*>(s), sb_, reinterpret_cast<uint64_t*>(d), da_,
+                                a1 - a0, b1 - b0);
       }
-      for (int64_t b = 0; b < b1 - b0; b += 8) {
-        for (int64_t a = 0; a < a1 - a0; a += 8) {
+      return;
+    }
+    const int64_t block = BlockAt(1);
+    for (int64_t b = 0; b < b1 - b0; b += block) {
+      for (int64_t a = 0; a < a1 - a0; a += block) {
+        if constexpr (sizeof(U) == 4) {
           Transpose8x8(reinterpret_cast<const float*>(s + b * sb_ + a), sb_, reinterpret_cast<float*>(d + a * da_ + b),
                        da_);
-        }
-      }
-    } else if constexpr (sizeof(U) == 8) {
-      if (level == 0) {
-        return TransposeBlocks64Avx512(reinterpret_cast<const uint64_t*>(s), sb_, reinterpret_cast<uint64_t*>(d), da_,
-                                       a1 - a0, b1 - b0);
-      }
-      for (int64_t b = 0; b < b1 - b0; b += 4) {
-        for (int64_t a = 0; a < a1 - a0; a += 4) {
+        } else if constexpr (sizeof(U) == 8) {
           Transpose4x4(reinterpret_cast<const double*>(s + b * sb_ + a), sb_,
                        reinterpret_cast<double*>(d + a * da_ + b), da_);
         }

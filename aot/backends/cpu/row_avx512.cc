@@ -168,7 +168,6 @@ void ShiftSubAvx512(const float* x, float m, float c, float* y, int64_t n, bool 
   ShiftSubLoop<Avx512>(x, m, c, y, n, stream);
 }
 
-
 namespace {
 
 // Transposes the 16 x 16 block of 32-bit elements in r (r[i] is row i) in
@@ -222,8 +221,6 @@ inline void Transpose8x8(__m512d* r) {
   }
 }
 
-}  // namespace
-
 // The whole kN x kN blocks of an na x nb region through `transpose`, on
 // vectors of kN elements of F (float: 16, double: 8), loaded with `load`
 // and stored with `store` (TransposeBlocks32Avx512, row_avx512.h).
@@ -241,6 +238,8 @@ void TransposeBlocks(const F* src, int64_t sb, F* dst, int64_t da, int64_t na, i
     }
   }
 }
+
+}  // namespace
 
 void TransposeBlocks32Avx512(const uint32_t* src, int64_t sb, uint32_t* dst, int64_t da, int64_t na, int64_t nb) {
   TransposeBlocks<16, __m512>(

@@ -139,16 +139,16 @@ double SqDevSumLoop(const float* x, float m, int64_t n, int64_t block, int64_t a
 // Writes y[j] for j in [0, n) a vector at a time: full(j) is the vector of
 // elements j.. j + kLanes - 1, part(j, mask) that of the first lanes of
 // `mask` (its loads masked too, reading nothing past the row), and
-// before(j) runs before each full vector (prefetches). With kStream the
+// before(j) runs before each full vector (prefetches). Where `stream` the
 // full vectors from y's first vector boundary on go out with streaming
 // stores, the few before it and the last partial one with masked plain
 // ones, and the loop ends with an sfence (Note [Streaming stores],
 // vec_math.h).
-template <typename Isa, bool kStream, typename Full, typename Part, typename Before>
-inline void WriteRow(float* y, int64_t n, const Full& full, const Part& part, const Before& before) {
+template <typename Isa, typename Full, typename Part, typename Before>
+inline void WriteRow(float* y, int64_t n, bool stream, const Full& full, const Part& part, const Before& before) {
   constexpr int64_t kL = Isa::kLanes;
   int64_t j = 0;
-  if constexpr (kStream) {
+  if (stream) {
     constexpr uintptr_t kVecBytes = kL * sizeof(float);
     const uintptr_t off = reinterpret_cast<uintptr_t>(y) % kVecBytes;
     const int64_t head = std::min<int64_t>(n, off == 0 ? 0 : static_cast<int64_t>((kVecBytes - off) / sizeof(float)));
@@ -171,7 +171,7 @@ inline void WriteRow(float* y, int64_t n, const Full& full, const Part& part, co
     const typename Isa::Mask mask = Isa::FirstLanes(n - j);
     Isa::StoreMasked(mask, y + j, part(j, mask));
   }
-  if constexpr (kStream) _mm_sfence();
+  if (stream) _mm_sfence();
 }
 
 // Note [Prefetching the next row's output]
@@ -195,10 +195,10 @@ inline void WriteRow(float* y, int64_t n, const Full& full, const Part& part, co
 // expression compiles (the multiply by w and the add of b fused).
 // Prefetches the elements `ahead` past each x[j], and y's for writing when
 // n <= ahead (Note [Prefetching the next row's output]) unless it streams
-// (kStream, WriteRow).
-template <typename Isa, bool kW, bool kB, bool kStream>
+// y (`stream`, WriteRow).
+template <typename Isa, bool kW, bool kB>
 void NormalizeRowLoop(const float* x, float m, float r, const float* w, const float* b, float* y, int64_t n,
-                      int64_t ahead) {
+                      int64_t ahead, bool stream) {
   using V = typename Isa::V;
   using Mask = typename Isa::Mask;
   constexpr int64_t kL = Isa::kLanes;
@@ -214,9 +214,9 @@ void NormalizeRowLoop(const float* x, float m, float r, const float* w, const fl
   auto load_masked = [](bool use, Mask mask, const float* p) {
     return use ? Isa::LoadMasked(mask, p, Isa::Zero()) : Isa::Zero();
   };
-  const bool prefetch_out = !kStream && n <= ahead;
-  WriteRow<Isa, kStream>(
-      y, n, [&](int64_t j) { return at(Isa::Load(x + j), load(kW, w + j), load(kB, b + j)); },
+  const bool prefetch_out = !stream && n <= ahead;
+  WriteRow<Isa>(
+      y, n, stream, [&](int64_t j) { return at(Isa::Load(x + j), load(kW, w + j), load(kB, b + j)); },
       [&](int64_t j, Mask mask) {
         return at(Isa::LoadMasked(mask, x + j, Isa::Zero()), load_masked(kW, mask, w + j),
                   load_masked(kB, mask, b + j));
@@ -234,21 +234,14 @@ void NormalizeRowLoop(const float* x, float m, float r, const float* w, const fl
 template <typename Isa>
 void NormalizeRow(const float* x, float m, float r, const float* w, const float* b, float* y, int64_t n,
                   int64_t ahead, bool stream) {
-  auto run = [&]<bool kStream>() {
-    if (w != nullptr && b != nullptr) {
-      NormalizeRowLoop<Isa, true, true, kStream>(x, m, r, w, b, y, n, ahead);
-    } else if (w != nullptr) {
-      NormalizeRowLoop<Isa, true, false, kStream>(x, m, r, w, b, y, n, ahead);
-    } else if (b != nullptr) {
-      NormalizeRowLoop<Isa, false, true, kStream>(x, m, r, w, b, y, n, ahead);
-    } else {
-      NormalizeRowLoop<Isa, false, false, kStream>(x, m, r, w, b, y, n, ahead);
-    }
-  };
-  if (stream) {
-    run.template operator()<true>();
+  if (w != nullptr && b != nullptr) {
+    NormalizeRowLoop<Isa, true, true>(x, m, r, w, b, y, n, ahead, stream);
+  } else if (w != nullptr) {
+    NormalizeRowLoop<Isa, true, false>(x, m, r, w, b, y, n, ahead, stream);
+  } else if (b != nullptr) {
+    NormalizeRowLoop<Isa, false, true>(x, m, r, w, b, y, n, ahead, stream);
   } else {
-    run.template operator()<false>();
+    NormalizeRowLoop<Isa, false, false>(x, m, r, w, b, y, n, ahead, stream);
   }
 }
 
@@ -290,12 +283,7 @@ void ShiftSubLoop(const float* x, float m, float c, float* y, int64_t n, bool st
   auto part = [&](int64_t j, typename Isa::Mask mask) {
     return Isa::Sub(Isa::Sub(Isa::LoadMasked(mask, x + j, Isa::Zero()), mv), cv);
   };
-  auto none = [](int64_t) {};
-  if (stream) {
-    WriteRow<Isa, true>(y, n, full, part, none);
-  } else {
-    WriteRow<Isa, false>(y, n, full, part, none);
-  }
+  WriteRow<Isa>(y, n, stream, full, part, [](int64_t) {});
 }
 
 // The max (kMax) or min of x[0, n): NaN if any element is NaN (vmaxps
