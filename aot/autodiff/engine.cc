@@ -150,7 +150,7 @@ Tensor UnsavedResult(const ir::OpDef& op) {
 class OpNode : public Node {
  public:
   OpNode(const OpCall& call, const std::vector<Tensor>& outputs, absl::Span<const bool> needs_grad,
-         std::vector<Edge> edges)
+         EdgeList edges)
       : Node(static_cast<int>(outputs.size()), std::move(edges)),
         op_(call.op),
         needs_grad_(needs_grad.begin(), needs_grad.end()) {
@@ -333,7 +333,7 @@ bool AnyOperandRequiresGrad(const OpCall& call) {
 // Attaches the differentiable results of `call` to a new node.
 void Record(const OpCall& call, std::vector<Tensor>& results) {
   absl::InlinedVector<bool, 4> needs(call.operands.size());
-  std::vector<Edge> edges(call.operands.size());
+  EdgeList edges(call.operands.size());
   for (size_t i = 0; i < call.operands.size(); ++i) {
     const Tensor& t = call.operands[i];
     needs[i] = t.requires_grad() && ir::IsFloating(t.dtype());
@@ -592,7 +592,7 @@ absl::StatusOr<std::vector<Tensor>> RunBackward(const std::vector<Edge>& roots, 
       if (!retain_graph) n->ReleaseSaved();
     }
     s.grads.clear();
-    const std::vector<Edge>& next = n->next_edges();
+    absl::Span<const Edge> next = n->next_edges();
     absl::Span<const int> next_id = next_ids(i);
     for (size_t k = 0; k < next_id.size(); ++k) {
       const int t = next_id[k];
@@ -655,7 +655,7 @@ const bool kInstalled = [] {
 
 }  // namespace
 
-Node::Node(int num_inputs, std::vector<Edge> next_edges)
+Node::Node(int num_inputs, EdgeList next_edges)
     : num_inputs_(num_inputs), next_edges_(std::move(next_edges)), sequence_nr_(next_sequence_nr++) {}
 
 Node::~Node() {
@@ -753,7 +753,7 @@ void FunctionContext::MarkNonDifferentiable(int output) {
 
 class FunctionNode : public Node {
  public:
-  FunctionNode(CustomFunction fn, std::shared_ptr<FunctionContext> ctx, int num_outputs, std::vector<Edge> edges,
+  FunctionNode(CustomFunction fn, std::shared_ptr<FunctionContext> ctx, int num_outputs, EdgeList edges,
                std::vector<std::pair<SizeVec, DType>> input_metas)
       : Node(num_outputs, std::move(edges)),
         fn_(std::move(fn)),
@@ -824,7 +824,7 @@ absl::StatusOr<std::vector<Tensor>> ApplyFunction(const CustomFunction& fn, cons
     outputs = *std::move(r);
   }
   if (!record) return outputs;
-  std::vector<Edge> edges(inputs.size());
+  EdgeList edges(inputs.size());
   std::vector<std::pair<SizeVec, DType>> metas;
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (ctx->needs_input_grad_[i]) edges[i] = GradientEdge(inputs[i]);

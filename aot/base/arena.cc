@@ -30,13 +30,22 @@ constexpr size_t kHugePage = kHugePageBytes;
 // A 2 MiB slab on a huge page, or nullptr.
 char* MapSlab() { return static_cast<char*>(MapHugePages(kHugePage)); }
 
+// Note [An uncapped chunk pool]
+// The pool keeps every chunk a freed arena gives back, and makes a new one
+// only when it has none of the size: so the memory it has made is the most
+// that arenas held at once (plus slab rounding), never more. It used to free
+// what came back past 64 MiB, and at bench:compile_latency's N = 10000 (a
+// compile's graphs take about 100 MB of arenas) every compile then mapped
+// fresh slabs that the kernel zeroed on first touch: 4% of the compile's
+// samples in clear_page_erms under Graph::CreateCopy alone. A process that
+// is done with big graphs gives the pool back with ReleaseArenaPool().
+
 // Chunks of the standard sizes, by size class (4 KiB << class): the freed
 // ones kept for reuse, and new ones made.
 class ChunkPool {
  public:
   static constexpr int kClasses = 7;  // 4 KiB .. 256 KiB
   static constexpr int kSlabClass = kClasses - 1;
-  static constexpr size_t kMaxPooledBytes = size_t{64} << 20;
   static_assert((size_t{4096} << kSlabClass) * 8 == kHugePage);
 
   static ChunkPool& Get() {
@@ -74,22 +83,35 @@ class ChunkPool {
     return new char[size];
   }
 
-  // Keeps chunk `p` of standard size `size` for reuse, or frees it.
+  // Keeps chunk `p` of standard size `size` for reuse.
   void Give(char* p, size_t size) {
     const int c = Class(size);
+    std::lock_guard<std::mutex> lock(mu_);
+    free_[c].push_back(p);
+    pooled_bytes_ += size;
+  }
+
+  // Frees every pooled chunk; returns their bytes.
+  size_t Release() {
+    std::vector<char*> free[kClasses];
+    size_t bytes;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (pooled_bytes_ + size <= kMaxPooledBytes) {
-        free_[c].push_back(p);
-        pooled_bytes_ += size;
-        return;
+      for (int c = 0; c < kClasses; ++c) free[c].swap(free_[c]);
+      bytes = pooled_bytes_;
+      pooled_bytes_ = 0;
+    }
+    for (int c = 0; c < kClasses; ++c) {
+      const size_t size = size_t{4096} << c;
+      for (char* p : free[c]) {
+        if (c == kSlabClass) {
+          munmap(p, size);  // A slab's slices go one by one (the kernel splits its huge page).
+        } else {
+          delete[] p;
+        }
       }
     }
-    if (c == kSlabClass) {
-      munmap(p, size);  // Splits the slab's huge page; its other slices stay.
-    } else {
-      delete[] p;
-    }
+    return bytes;
   }
 
  private:
@@ -113,6 +135,8 @@ class ChunkPool {
 };
 
 }  // namespace
+
+size_t ReleaseArenaPool() { return ChunkPool::Get().Release(); }
 
 Arena::~Arena() {
   ChunkPool& pool = ChunkPool::Get();

@@ -12,9 +12,11 @@
 // object's bytes stay reserved until the arena goes away. Not thread-safe.
 //
 // Chunks of the standard sizes (4 KiB doubling to 256 KiB) go back to a
-// process-wide pool when the arena goes away (up to 64 MiB in all), so that
-// building and dropping graphs over and over does not hand the same memory
-// back to the operating system and fault it in again each time. The
+// process-wide pool when the arena goes away, so that building and dropping
+// graphs over and over does not hand the same memory back to the operating
+// system and fault it in again each time. The pool makes a chunk only when
+// it has none to reuse, so it holds at most the most memory that arenas held
+// at once; ReleaseArenaPool() gives what it keeps back to the system. The
 // 256 KiB chunks, which hold nearly all of a big graph, are slices of 2 MiB
 // slabs advised for transparent huge pages (Note [Arena chunks on huge
 // pages] in arena.cc).
@@ -28,6 +30,11 @@
 #include <vector>
 
 namespace aot {
+
+// Frees the chunks the process-wide pool keeps (those of arenas already
+// gone) and returns their bytes: for a process that is done building big
+// graphs. Arenas alive keep theirs; later arenas make new chunks.
+size_t ReleaseArenaPool();
 
 class Arena {
  public:

@@ -84,5 +84,23 @@ TEST(ArenaTest, BigArenasUseDisjointSlabSlices) {
   }
 }
 
+// The pool keeps what freed arenas give back until released; arenas made
+// after a release start from new chunks and work as before.
+TEST(ArenaTest, ReleasingThePoolFreesWhatFreedArenasKept) {
+  {
+    Arena arena;
+    for (int i = 0; i < 3000; ++i) arena.Allocate(1000, 8);  // 3 MB: slab slices too.
+  }
+  EXPECT_GE(ReleaseArenaPool(), size_t{3000} * 1000);
+  EXPECT_EQ(ReleaseArenaPool(), 0u);
+  Arena arena;
+  auto* p = static_cast<unsigned char*>(arena.Allocate(1 << 18, 8));
+  std::fill_n(p, 1 << 18, 7);
+  auto* q = static_cast<unsigned char*>(arena.Allocate(100, 8));
+  std::fill_n(q, 100, 9);
+  EXPECT_EQ(p[(1 << 18) - 1], 7);
+  EXPECT_EQ(q[99], 9);
+}
+
 }  // namespace
 }  // namespace aot
