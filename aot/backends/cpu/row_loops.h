@@ -15,6 +15,17 @@
 
 namespace aot::cpu {
 
+// exp(d) for ExpShiftSumLoop: ExpBounded where the exps are stored, and
+// ExpForSum where only their sum is kept (Note [A cheaper exp for sums]).
+template <typename Isa, bool kStore>
+inline typename Isa::V ExpTerm(typename Isa::V d) {
+  if constexpr (kStore) {
+    return ExpBounded<Isa>(d);
+  } else {
+    return ExpForSum<Isa>(d);
+  }
+}
+
 // ExpShiftSumLoop's last n (< Isa::kLanes) elements, in float, with masked
 // loads and stores. Kept out of the loop's body: inlined there, its masks
 // and constants made the AVX2 loop spill its accumulators (22% slower).
@@ -23,7 +34,7 @@ template <typename Isa, bool kStore>
   using V = typename Isa::V;
   // Masked-off lanes load 0 and add 0.
   const typename Isa::Mask m = Isa::FirstLanes(n);
-  const V e = ExpBounded<Isa>(Isa::Sub(Isa::LoadMasked(m, x, Isa::Zero()), Isa::Set1(shift)));
+  const V e = ExpTerm<Isa, kStore>(Isa::Sub(Isa::LoadMasked(m, x, Isa::Zero()), Isa::Set1(shift)));
   if constexpr (kStore) Isa::StoreMasked(m, y, e);
   return Isa::ReduceAdd(Isa::Select(m, e, Isa::Zero()));
 }
@@ -34,13 +45,13 @@ template <typename Isa, bool kStore>
 // `ahead` past each one (Note [Prefetching the next block]), and y's for
 // writing when storing a row of at most `ahead` elements (Note
 // [Prefetching the next row's output]). Requires
-// x[i] - shift <= 89 or NaN.
+// x[i] - shift <= 89 or NaN. Without y, a cheaper exp (ExpTerm).
 template <typename Isa, bool kStore>
 double ExpShiftSumLoop(const float* x, float shift, float* y, int64_t n, int64_t block, int64_t ahead) {
   using V = typename Isa::V;
   constexpr int64_t kL = Isa::kLanes;
   const V sh = Isa::Set1(shift);
-  auto exp_at = [&](const float* p) { return ExpBounded<Isa>(Isa::Sub(Isa::Load(p), sh)); };
+  auto exp_at = [&](const float* p) { return ExpTerm<Isa, kStore>(Isa::Sub(Isa::Load(p), sh)); };
   // See Note [Prefetching the next row's output].
   const bool prefetch_out = kStore && n <= ahead;
   ahead = std::min(n, ahead);
