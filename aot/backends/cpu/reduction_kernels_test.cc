@@ -305,6 +305,29 @@ TEST(ReductionKernelsTest, VarianceOfLargeOffsetIsAccurate) {
   ExpectNear(Values(var(x)), Reference(xv, {100000}, {}, Ref::kVar), 1e-5, 0, "var");
 }
 
+// Rows whose blocks take the one-pass moments (i.i.d. values about an
+// offset, a constant) and rows that fall back to two passes (a trend, a
+// step at the start of a block: Note [One-pass moments about a shift]).
+TEST(ReductionKernelsTest, VarianceOfTrendsAndStepsIsAccurate) {
+  constexpr int64_t kCols = 10000;  // Two full blocks and a partial one.
+  std::mt19937 rng(3);
+  std::normal_distribution<float> normal;
+  std::vector<float> v;
+  for (int64_t i = 0; i < kCols; ++i) v.push_back(100.0f + normal(rng));                     // i.i.d.
+  for (int64_t i = 0; i < kCols; ++i) v.push_back(5.0f + 0.001f * static_cast<float>(i));   // ramp
+  for (int64_t i = 0; i < kCols; ++i) v.push_back((i % 4096 < 16 ? 1000.0f : 0.0f) + 0.01f * normal(rng));
+  for (int64_t i = 0; i < kCols; ++i) v.push_back(3.25f);                                   // constant
+  for (int64_t i = 0; i < kCols; ++i) v.push_back(static_cast<float>(kCols - i) * 1e3f);    // falling
+  Tensor x = Tensor::FromVector<float>(v, {5, kCols});
+  std::vector<double> xv(v.begin(), v.end());
+  ExpectNear(Values(var(x, {1})), Reference(xv, {5, kCols}, {1}, Ref::kVar), 1e-6, 0, "var");
+  EXPECT_EQ(Values(var(x, {1}))[3], 0.0);
+  std::vector<Tensor> vm = CallOp(K::kVarMean, {x}, {{"dim", ir::AttrValue(std::vector<int64_t>{1})}});
+  ASSERT_EQ(vm.size(), 2u);
+  ASSERT_TRUE(vm[1].ok()) << vm[1].status();
+  ExpectNear(Values(vm[1]), Reference(xv, {5, kCols}, {1}, Ref::kMean), 1e-7, 1e-6, "var_mean's mean");
+}
+
 TEST(ReductionKernelsTest, VarCorrectionAndVarMean) {
   Tensor x = RandomTensor<double>({4, 5, 6}, 9).transpose(0, 1);
   std::vector<double> xv = Values(x);

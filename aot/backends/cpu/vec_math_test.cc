@@ -386,6 +386,33 @@ TEST(VecMathTest, NormLoopsMatchScalarLoops) {
 // The max/min, scale and shift loops of each width,
 // against plain scalar loops, over every kind of tail, with NaN and
 // infinities at the start, middle and end.
+// The one-pass shifted sums of var (ShiftedMomentsLoop) on 8 and 16 lanes,
+// over every kind of tail and in blocks of several sizes, against double.
+TEST(VecMathTest, ShiftedMomentsLoopsMatchDouble) {
+  std::vector<float> x = Sweep(1.0f, 40.0f, 10007);
+  ASSERT_GE(x.size(), 3000u);
+  using Fn = void (*)(const float*, float, int64_t, int64_t, int64_t, double*, double*);
+  std::vector<std::pair<std::string, Fn>> loops = {{"avx2", &ShiftedMomentsLoop<Avx2>}};
+  if (HasAvx512F()) loops.emplace_back("avx512", &ShiftedMomentsAvx512);
+  for (const auto& [name, fn] : loops) {
+    for (int64_t n : {0, 1, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65, 1023, 1025, 3000}) {
+      for (int64_t block : {int64_t{64}, int64_t{1024}}) {
+        const float k = 20.5f;
+        double want1 = 0, want2 = 0;
+        for (int64_t i = 0; i < n; ++i) {
+          const double d = static_cast<double>(x[i]) - k;
+          want1 += d;
+          want2 += d * d;
+        }
+        double s1 = -1, s2 = -1;
+        fn(x.data(), k, n, block, block, &s1, &s2);
+        EXPECT_NEAR(s1, want1, 1e-5 * (std::abs(want2) + 1)) << name << ", n = " << n << ", block " << block;
+        EXPECT_NEAR(s2, want2, 1e-6 * (want2 + 1)) << name << ", n = " << n << ", block " << block;
+      }
+    }
+  }
+}
+
 TEST(VecMathTest, RowLoopsMatchScalarLoops) {
   // Magnitudes up to 40, alternating in sign.
   std::vector<float> sweep = Sweep(0.0f, 40.0f, 200003);
