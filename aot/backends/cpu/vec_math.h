@@ -198,12 +198,22 @@ struct Avx2 {
 // expf]): ExpF8 without its upper clamp, for arguments that cannot
 // overflow, such as x - max(x) in softmax and logsumexp (one vector
 // operation less). The same bits as ExpF8 for x <= 88.8.
+// The first steps of ExpBounded and ExpForSum: x clamped below (xc), the
+// shifted t whose low mantissa bits hold n + 126, and n as a float (nf).
+template <typename Isa>
+struct ExpSplit {
+  using V = typename Isa::V;
+  V xc, t, nf;
+  explicit ExpSplit(V x)
+      : xc(Isa::Max(Isa::Set1(kExpLo), x)),
+        t(Isa::FmAdd(xc, Isa::Set1(kExpLog2e), Isa::Set1(kExpShifter))),
+        nf(Isa::Sub(t, Isa::Set1(kExpShifter))) {}
+};
+
 template <typename Isa>
 inline typename Isa::V ExpBounded(typename Isa::V x) {
   using V = typename Isa::V;
-  const V xc = Isa::Max(Isa::Set1(kExpLo), x);
-  const V t = Isa::FmAdd(xc, Isa::Set1(kExpLog2e), Isa::Set1(kExpShifter));
-  const V nf = Isa::Sub(t, Isa::Set1(kExpShifter));
+  const auto [xc, t, nf] = ExpSplit<Isa>(x);
   V r = Isa::FnmAdd(nf, Isa::Set1(kExpLn2Hi), xc);
   r = Isa::FnmAdd(nf, Isa::Set1(kExpLn2Lo), r);
   V y = Isa::FmAdd(Isa::Set1(kExpC6), r, Isa::Set1(kExpC5));
@@ -241,9 +251,7 @@ inline constexpr float kExpSumC5 = 2 * 0.008312524945340651f;
 template <typename Isa>
 inline typename Isa::V ExpForSum(typename Isa::V x) {
   using V = typename Isa::V;
-  const V xc = Isa::Max(Isa::Set1(kExpLo), x);
-  const V t = Isa::FmAdd(xc, Isa::Set1(kExpLog2e), Isa::Set1(kExpShifter));
-  const V nf = Isa::Sub(t, Isa::Set1(kExpShifter));
+  const auto [xc, t, nf] = ExpSplit<Isa>(x);
   const V r = Isa::FnmAdd(nf, Isa::Set1(kExpLn2F), xc);
   V y = Isa::FmAdd(Isa::Set1(kExpSumC5), r, Isa::Set1(kExpSumC4));
   y = Isa::FmAdd(y, r, Isa::Set1(kExpSumC3));
