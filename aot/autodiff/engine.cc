@@ -113,6 +113,14 @@ class SavedTensor {
   // Moves the saved tensor out (see Note [Destroying long tapes]).
   Tensor Take() { return std::move(value_); }
 
+  // True if this saves `t` itself.
+  bool Holds(const Tensor& t) const { return value_.ok() && value_.impl() == t.impl(); }
+  // Keeps a shallow copy (same storage and id, no autograd state) in place
+  // of the tensor, as for a result: see Note [In-place ops under autograd].
+  void HoldShallowCopy() {
+    if (value_.ok()) value_ = ShallowCopy(value_, /*same_id=*/true);
+  }
+
  private:
   Tensor value_;
   std::weak_ptr<TensorImpl> original_;
@@ -275,6 +283,13 @@ class OpNode : public Node {
   // The shared pointer that owns this node (set once, right after creation).
   void set_self(const std::shared_ptr<Node>& self) { self_ = self; }
 
+  // Saves the operands that are `t` itself as shallow copies.
+  void SaveShallowCopiesOf(const Tensor& t) {
+    for (SavedTensor& s : operands_) {
+      if (s.Holds(t)) s.HoldShallowCopy();
+    }
+  }
+
  private:
   std::weak_ptr<Node> self_;
   const ir::OpDef* op_;
@@ -380,6 +395,16 @@ void Record(const OpCall& call, std::vector<Tensor>& results) {
 // anything), as is writing a view of a tensor that requires grad: the base's
 // history would have to be rewritten (PyTorch's CopySlices), which is not
 // supported; clone the view first.
+//
+// When self is also another operand (y.mul_(y)), the recorded node saves
+// self as that operand and then becomes self's grad_fn: a cycle (self ->
+// grad_fn -> saved self) that would never be freed. The node then keeps a
+// shallow copy of self instead (same storage and id, no autograd state) and
+// a weak pointer to self for the version check, as it does for a result
+// (Note [Saved tensors]), so the backward still reports the write. A view
+// of self as the other operand (y.mul_(y.t())) still makes a cycle, through
+// the node's edge to the view's grad_fn, which saves self (every node saves
+// its operands): not broken yet.
 absl::StatusOr<std::vector<Tensor>> HandleInplace(const OpCall& call) {
   Tensor self = call.operands[0];
   const ir::OpDef& op = *call.op;
@@ -432,6 +457,7 @@ absl::StatusOr<std::vector<Tensor>> HandleInplace(const OpCall& call) {
     m.requires_grad = true;
     m.grad_fn = rmeta->grad_fn;
     m.output_nr = rmeta->output_nr;
+    if (auto* node = dynamic_cast<OpNode*>(m.grad_fn.get())) node->SaveShallowCopiesOf(self);
   }
   return std::vector<Tensor>{self};
 }

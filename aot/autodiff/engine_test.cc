@@ -166,6 +166,24 @@ TEST(EngineTest, InplaceOnNonLeafIsDifferentiated) {
   EXPECT_EQ(z.sum().backward().code(), absl::StatusCode::kFailedPrecondition);
 }
 
+// y.mul_(y) makes y's node save y: that must not keep y and its tape alive
+// once the caller drops y (Note [In-place ops under autograd]).
+TEST(EngineTest, InplaceWithSelfAsOperandFreesItsTape) {
+  std::weak_ptr<TensorImpl> z_impl;
+  std::weak_ptr<Node> node;
+  {
+    Tensor x = F64({1, 2}, {2}).set_requires_grad(true);
+    Tensor z = x * 3.0;
+    z.mul_(z);
+    ASSERT_TRUE(z.ok()) << z.status();
+    z_impl = z.shared_impl();
+    node = GradFn(z);
+    ASSERT_NE(node.lock(), nullptr);
+  }
+  EXPECT_TRUE(z_impl.expired());
+  EXPECT_TRUE(node.expired());
+}
+
 TEST(EngineTest, InplaceOnLeafThatRequiresGradIsAnError) {
   Tensor x = F64({1, 2}, {2}).set_requires_grad(true);
   x.add_(1.0);
