@@ -556,15 +556,13 @@ inline Moments CombineMoments(const Moments& a, const Moments& b) {
 // (0.61-0.63 of the paired copy) before, 49.5-53.2 (0.69-0.72) after. No
 // software prefetch: like a sum, one pass streams at the rate the hardware
 // prefetcher keeps up with (prefetching the next 16 KiB measured the same).
-template <typename C>
-std::optional<Moments> OnePassMoments(const C* p, int64_t len) {
-  static_assert(std::is_same_v<C, float>);
+inline std::optional<Moments> OnePassMoments(const float* p, int64_t len) {
   const int64_t head = std::min<int64_t>(len, 16);
   float k = 0;
   for (int64_t i = 0; i < head; ++i) k += p[i];
   k /= static_cast<float>(head);
   double s1, s2;
-  ByIsa(&ShiftedMomentsAvx512, &ShiftedMomentsLoop<Avx2>, p, k, len, kSumBlock, int64_t{0}, &s1, &s2);
+  ByIsa(&ShiftedMomentsAvx512, &ShiftedMomentsLoop<Avx2>, p, k, len, kSumBlock, &s1, &s2);
   const double n = static_cast<double>(len);
   const double m2 = s2 - s1 * (s1 / n);
   if (!(std::isfinite(s2) && 2 * m2 >= s2)) return std::nullopt;

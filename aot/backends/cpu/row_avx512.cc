@@ -154,8 +154,8 @@ double SqDevSumAvx512(const float* x, float m, int64_t n, int64_t block, int64_t
   return SqDevSumLoop<Avx512>(x, m, n, block, ahead);
 }
 
-void ShiftedMomentsAvx512(const float* x, float k, int64_t n, int64_t block, int64_t ahead, double* s1, double* s2) {
-  ShiftedMomentsLoop<Avx512>(x, k, n, block, ahead, s1, s2);
+void ShiftedMomentsAvx512(const float* x, float k, int64_t n, int64_t block, double* s1, double* s2) {
+  ShiftedMomentsLoop<Avx512>(x, k, n, block, s1, s2);
 }
 
 void NormalizeRowAvx512(const float* x, float m, float r, const float* w, const float* b, float* y, int64_t n,

@@ -46,7 +46,7 @@ float MinRowAvx512(const float* x, int64_t n);
 double SumAvx512(const float* x, int64_t n, int64_t block, int64_t ahead);
 double SqDevSumAvx512(const float* x, float m, int64_t n, int64_t block, int64_t ahead);
 // ShiftedMomentsLoop (row_loops.h) on 16 lanes. Requires HasAvx512F().
-void ShiftedMomentsAvx512(const float* x, float k, int64_t n, int64_t block, int64_t ahead, double* s1, double* s2);
+void ShiftedMomentsAvx512(const float* x, float k, int64_t n, int64_t block, double* s1, double* s2);
 
 // NormalizeRow (row_loops.h) on 16 lanes. Requires HasAvx512F().
 void NormalizeRowAvx512(const float* x, float m, float r, const float* w, const float* b, float* y, int64_t n,

@@ -137,15 +137,14 @@ double BlockSumLoop(const float* x, float m, int64_t n, int64_t block, int64_t a
 
 // The sums of d = x[i] - k and of d^2 for i in [0, n) in one pass, into
 // *s1 and *s2: in float within blocks of `block` elements (two accumulators
-// each), in double across blocks; prefetching as BlockSumLoop. The one-pass
-// moments of MomentsOp (Note [One-pass moments about a shift],
+// each), in double across blocks; no software prefetch, as for a sum. The
+// one-pass moments of MomentsOp (Note [One-pass moments about a shift],
 // reduce_utils.h).
 template <typename Isa>
-void ShiftedMomentsLoop(const float* x, float k, int64_t n, int64_t block, int64_t ahead, double* s1, double* s2) {
+void ShiftedMomentsLoop(const float* x, float k, int64_t n, int64_t block, double* s1, double* s2) {
   using V = typename Isa::V;
   constexpr int64_t kL = Isa::kLanes;
   const V kv = Isa::Set1(k);
-  ahead = std::min(n, ahead);
   double t1 = 0, t2 = 0;
   for (int64_t b = 0; b < n; b += block) {
     const int64_t len = std::min(block, n - b);
@@ -153,9 +152,6 @@ void ShiftedMomentsLoop(const float* x, float k, int64_t n, int64_t block, int64
     V a0 = Isa::Zero(), a1 = a0, q0 = a0, q1 = a0;
     int64_t i = 0;
     for (; i + 2 * kL <= len; i += 2 * kL) {
-      if (ahead > 0) {
-        for (int64_t j = 0; j < 2 * kL; j += 16) PrefetchAt(in + i + j, ahead);
-      }
       const V d0 = Isa::Sub(Isa::Load(in + i), kv), d1 = Isa::Sub(Isa::Load(in + i + kL), kv);
       a0 = Isa::Add(a0, d0);
       a1 = Isa::Add(a1, d1);
