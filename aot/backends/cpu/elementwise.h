@@ -90,26 +90,31 @@ Plan MakePlan(absl::Span<const int64_t> out_sizes, absl::Span<const absl::Inline
 // line or more (a transposed input) would read one line per element. Instead
 // RunPlan picks the dimension along which that operand is densest (its
 // smallest nonzero stride), makes it the row dimension of kTileRows x
-// kTileCols tiles, and per tile copies every such operand into a dense
-// buffer (CopyTile: register transposes for 4- and 8-byte elements that are
-// contiguous along the rows, 16 x 16 / 8 x 8 on AVX-512 and 8 x 8 / 4 x 4 on
-// AVX2), so that the lines it reads are used whole and the body runs on unit
-// strides (and vectorises). A strided output is written to a buffer and
-// copied out the same way; a large dense one is streamed (Note [Streaming
-// the output]). Any rank, permutation, broadcast and dtype; tiles are split
-// across threads by bands of rows. The operands read in place (unit or zero
-// inner stride) are 128 runs of 512 bytes per tile, a row stride apart: too
-// short for the hardware prefetcher to follow, so each row prefetches the
-// run of the row kTileRowsAhead below it (for writing, the output's; runs of
-// positive stride). On one thread that took `a.t() + b` over [4096, 4096]
-// from 13.4-13.8 to 14.8-16.1 GB/s and isolated two-thread samples from
-// 28-29 to 33-35 GB/s; 256 x 256 tiles were slower (10-11 GB/s on one
-// thread), 256 x 128 ones within noise of 128 x 128, and prefetching the
-// transposed operand's next columns in CopyTile as well gained nothing
-// clear (docs/design/cpu_backend.md).
+// kTileCols tiles, and per strip of kStripRows rows of a tile copies every
+// such operand into a dense buffer (CopyTile: register transposes for 4- and
+// 8-byte elements that are contiguous along the rows, 16 x 16 / 8 x 8 on
+// AVX-512 and 8 x 8 / 4 x 4 on AVX2), so that the lines it reads are used
+// whole and the body runs on unit strides (and vectorises); a strip's
+// buffer (8 KiB of floats) stays in L1 until the body reads it. A strided
+// output is written to a buffer and copied out the same way; a large dense
+// one is streamed (Note [Streaming the output]). Any rank, permutation,
+// broadcast and dtype; tiles are split across threads by bands of rows.
+// The operands read in place (unit or zero inner stride) are 128 runs of
+// 512 bytes per tile, a row stride apart: too short for the hardware
+// prefetcher to follow, so each row prefetches the run of the row
+// kTileRowsAhead below it (for writing, the output's; runs of positive
+// stride), and the packed operands' runs of the thread's next tile are
+// prefetched, each whole, while a tile is worked on. On one thread the row
+// prefetch took `a.t() + b` over [4096, 4096] from 13.4-13.8 to 14.8-16.1
+// GB/s; 256 x 256 tiles were slower (10-11 GB/s on one thread), 256 x 128
+// ones within noise of 128 x 128. In a standalone copy of the loops (Note
+// [Transposed blocks in registers] has the setup), strips with the
+// next-tile prefetch against whole-tile buffers: 47.8 against 44.4 GB/s on
+// two threads, 25.8 against 23.6 on one (docs/design/cpu_backend.md).
 inline constexpr int64_t kTileRows = 128;
 inline constexpr int64_t kTileCols = 128;
 inline constexpr int64_t kTileRowsAhead = 4;
+inline constexpr int64_t kStripRows = 16;
 
 // Note [Streaming the output]
 // A tiled output of kStreamingStoreBytes or more (Note [Streaming stores],
@@ -145,13 +150,77 @@ void CopyTile(const char* src, int64_t src_row, int64_t src_col, char* dst, int6
 // True if `t` is contiguous with exactly `sizes`.
 bool IsDense(const Tensor& t, absl::Span<const int64_t> sizes);
 
+// Note [Transposed blocks in registers]
+// For a float op of two operands where one is transposed, RunPlan's
+// strips store each transposed block to a buffer and load it back for the
+// body. Where the op also has a vector form (`vec`, callable on __m512:
+// RunBinary passes one for float add, sub, mul and div) and the CPU has
+// AVX-512F, TransposedBlocksAvx512 instead applies vec to each 16 x 16
+// block straight from the transpose's registers, and while it works on a
+// tile's first 16 rows it prefetches the runs the thread's next tile reads
+// from the transposed operand, each whole (runs prefetched whole came back
+// faster than one line of each run at a time). Those four ops are exact in
+// each lane, so the results are the scalar body's bit for bit. Measured in
+// a standalone copy of the loops ([4096, 4096] a.t() + b, two threads, one
+// process, variants alternated 15 times, medians, against a 64 MiB memcpy
+// in the same process): at a copy of 64.5 GB/s, whole-tile buffers 44.4
+// GB/s (0.69), strips 47.8 (0.74), registers with the prefetch 55.2
+// (0.86); in other runs registers without the prefetch 50.2 against 56.0
+// with it (copy 62.4), 8-wide AVX2 transposes in registers 48.1 against
+// 59.3 (copy 68.3), and storing each block and loading it back at once to
+// run a body on it 35.0 against 47.6 (copy 54.4: a 64-byte load right
+// after the 64-byte stores it reads stalls).
+
+// Stands for "no vector form" in RunPlan's `vec`.
+struct NoVec {};
+
+// out(r, c) = vec(x(r, c), y(r, c)) for r in [0, rows), c in [0, cols),
+// multiples of 16: the transposed operand t (element (r, c) at t[r + c *
+// t_col]) is x when t_first, else y; the other, d, is at d[r * d_row + c];
+// out is at o[r * o_row + c], stored with non-temporal stores when `stream`
+// (o and o_row then 64-byte aligned). While r < 16, prefetches next_t's
+// runs of next_bytes at next_t + c * t_col for c < next_cols (none when
+// next_t is null). Requires HasAvx512F().
+template <bool t_first, typename Vec>
+AOT_TARGET_AVX512 void TransposedBlocksAvx512(const float* t, int64_t t_col, const float* d, int64_t d_row, float* o,
+                                              int64_t o_row, int64_t rows, int64_t cols, bool stream,
+                                              const float* next_t, int64_t next_cols, int64_t next_bytes,
+                                              const Vec& vec) {
+  for (int64_t r0 = 0; r0 < rows; r0 += 16) {
+    for (int64_t c0 = 0; c0 < cols; c0 += 16) {
+      __m512 x[16];
+      for (int i = 0; i < 16; ++i) x[i] = _mm512_loadu_ps(t + (c0 + i) * t_col + r0);
+      if (r0 == 0 && next_t != nullptr) {
+        for (int64_t c = c0; c < std::min(c0 + 16, next_cols); ++c) {
+          PrefetchLines(reinterpret_cast<const char*>(next_t + c * t_col), next_bytes, /*for_write=*/false);
+        }
+      }
+      Transpose16x16(x);
+      for (int i = 0; i < 16; ++i) {
+        const __m512 y = _mm512_loadu_ps(d + (r0 + i) * d_row + c0);
+        const __m512 v = t_first ? vec(x[i], y) : vec(y, x[i]);
+        float* out = o + (r0 + i) * o_row + c0;
+        if (stream) {
+          _mm512_stream_ps(out, v);
+        } else {
+          _mm512_storeu_ps(out, v);
+        }
+      }
+    }
+  }
+}
+
 // Runs body(ptrs, n, inner_strides) over the plan: `ptrs` point at the start
 // of a run of `n` elements along the innermost dimension. N = number of
 // operands (output first). Work is split across threads by rows; a single
 // long row is split into chunks. See Note [Strided tiles] for operands that
 // walk the innermost dimension with a large stride (a transposed input).
-template <int N, typename Body>
-void RunPlan(const Plan& plan_in, std::array<char*, N> base, std::array<int64_t, N> elem_size, const Body& body) {
+//
+// `vec`, where given (N = 3, float operands), is the body's op on __m512
+// vectors, for Note [Transposed blocks in registers].
+template <int N, typename Body, typename Vec = NoVec>
+void RunPlan(const Plan& plan_in, std::array<char*, N> base, std::array<int64_t, N> elem_size, const Body& body,
+             const Vec& vec = {}) {
   const int rank = static_cast<int>(plan_in.sizes.size());
   for (int64_t s : plan_in.sizes) {
     if (s == 0) return;
@@ -207,31 +276,39 @@ void RunPlan(const Plan& plan_in, std::array<char*, N> base, std::array<int64_t,
   int64_t out_bytes = elem_size[0];
   for (int64_t s : plan.sizes) out_bytes *= s;
   const bool stream_out = !packed[0] && inner[0] == 1 && out_bytes >= kStreamingStoreBytes;
+  // See Note [Transposed blocks in registers]: two float inputs, one
+  // packed and contiguous along the rows, the other and the output
+  // contiguous along the columns.
+  constexpr bool kHasVec = N == 3 && !std::is_same_v<Vec, NoVec>;
+  bool in_registers = false;
+  if constexpr (kHasVec) {
+    in_registers = HasAvx512F() && !packed[0] && inner[0] == 1 && packed[1] != packed[2] &&
+                   row_stride[packed[1] ? 1 : 2] == 1 && inner[packed[1] ? 1 : 2] > 0 && inner[packed[1] ? 2 : 1] == 1;
+    for (int k = 0; k < N; ++k) in_registers = in_registers && elem_size[k] == 4;
+  }
   ParallelFor(items, std::max<int64_t>(1, kGrain / per_item), [&](int64_t begin, int64_t end) {
-    // The operands' tile buffers, then the output's row buffer (64-byte
-    // aligned) where it streams; elements are at most 8 bytes.
-    constexpr int64_t kTileDoubles = kTileRows * kTileCols;
-    std::unique_ptr<double[]> storage(new double[N * kTileDoubles + kTileCols + 64 / sizeof(double)]);
+    // The operands' strip buffers, then the output's row buffer where it
+    // streams; elements are at most 8 bytes. All 64-byte aligned, so the
+    // rows the transposes store and the body loads are whole cache lines.
+    constexpr int64_t kStripDoubles = kStripRows * kTileCols;
+    std::unique_ptr<double[]> storage(new double[N * kStripDoubles + kTileCols + 64 / sizeof(double)]);
+    char* const aligned = reinterpret_cast<char*>((reinterpret_cast<uintptr_t>(storage.get()) + 63) & ~uintptr_t{63});
     std::array<char*, N> buf;
-    for (int k = 0; k < N; ++k) buf[k] = reinterpret_cast<char*>(storage.get() + k * kTileDoubles);
-    char* row_buf = reinterpret_cast<char*>((reinterpret_cast<uintptr_t>(storage.get() + N * kTileDoubles) + 63) &
-                                            ~uintptr_t{63});
-    for (int64_t item = begin; item < end; ++item) {
-      const int64_t chunk = item % col_chunks, band = (item / col_chunks) % bands, o = item / (col_chunks * bands);
-      std::array<char*, N> origin;
-      for (int k = 0; k < N; ++k) origin[k] = base[k] + plan.OuterOffset(k, o) * elem_size[k];
-      const int64_t r0 = band * kTileRows, nr = std::min(kTileRows, rows2 - r0);
-      const int64_t t_end = std::min(col_tiles, (chunk + 1) * tiles_per_chunk);
-      for (int64_t t = chunk * tiles_per_chunk; t < t_end; ++t) {
-        const int64_t c0 = t * kTileCols, nc = std::min(kTileCols, inner_n - c0);
-        std::array<char*, N> corner;
-        for (int k = 0; k < N; ++k) {
-          corner[k] = origin[k] + (r0 * row_stride[k] + c0 * inner[k]) * elem_size[k];
-          if (packed[k] && k > 0) {
-            CopyTile(corner[k], row_stride[k], inner[k], buf[k], kTileCols, 1, nr, nc, elem_size[k]);
-          }
+    for (int k = 0; k < N; ++k) buf[k] = aligned + k * kStripDoubles * sizeof(double);
+    char* const row_buf = aligned + N * kStripDoubles * sizeof(double);
+    // Rows [0, nr) and columns [0, nc) from `corner` (the operands'
+    // pointers there), in strips of kStripRows rows: each packed operand's
+    // strip is copied to its buffer, then the body runs row by row.
+    auto run_rect = [&](const std::array<char*, N>& corner, int64_t nr, int64_t nc) {
+      if (nr <= 0 || nc <= 0) return;
+      for (int64_t s0 = 0; s0 < nr; s0 += kStripRows) {
+        const int64_t ns = std::min(kStripRows, nr - s0);
+        for (int k = 1; k < N; ++k) {
+          if (!packed[k]) continue;
+          CopyTile(corner[k] + s0 * row_stride[k] * elem_size[k], row_stride[k], inner[k], buf[k], kTileCols, 1, ns, nc,
+                   elem_size[k]);
         }
-        for (int64_t r = 0; r < nr; ++r) {
+        for (int64_t r = s0; r < s0 + ns; ++r) {
           if (r + kTileRowsAhead < nr) {
             for (int k = stream_out ? 1 : 0; k < N; ++k) {
               if (packed[k] || inner[k] <= 0) continue;  // (Negative strides, rare, go without.)
@@ -241,14 +318,85 @@ void RunPlan(const Plan& plan_in, std::array<char*, N> base, std::array<int64_t,
           }
           std::array<char*, N> ptrs;
           for (int k = 0; k < N; ++k) {
-            ptrs[k] = packed[k] ? buf[k] + r * kTileCols * elem_size[k] : corner[k] + r * row_stride[k] * elem_size[k];
+            ptrs[k] = packed[k] ? buf[k] + (r - s0) * kTileCols * elem_size[k]
+                                : corner[k] + r * row_stride[k] * elem_size[k];
           }
           char* out_row = ptrs[0];
           if (stream_out) ptrs[0] = row_buf;
           body(ptrs, nc, unit);
           if (stream_out) StreamRow(out_row, row_buf, nc * elem_size[0]);
         }
-        if (packed[0]) CopyTile(buf[0], kTileCols, 1, corner[0], row_stride[0], inner[0], nr, nc, elem_size[0]);
+        if (packed[0]) {
+          CopyTile(buf[0], kTileCols, 1, corner[0] + s0 * row_stride[0] * elem_size[0], row_stride[0], inner[0], ns, nc,
+                   elem_size[0]);
+        }
+      }
+    };
+    // The tile `t` (a column tile index) of work item `item`.
+    struct Tile {
+      std::array<char*, N> corner;
+      int64_t nr, nc;
+    };
+    auto tile_at = [&](int64_t item, int64_t t) {
+      const int64_t band = (item / col_chunks) % bands, o = item / (col_chunks * bands);
+      const int64_t r0 = band * kTileRows, c0 = t * kTileCols;
+      Tile tile{{}, std::min(kTileRows, rows2 - r0), std::min(kTileCols, inner_n - c0)};
+      for (int k = 0; k < N; ++k) {
+        tile.corner[k] = base[k] + (plan.OuterOffset(k, o) + r0 * row_stride[k] + c0 * inner[k]) * elem_size[k];
+      }
+      return tile;
+    };
+    auto first_tile = [&](int64_t item) { return item % col_chunks * tiles_per_chunk; };
+    auto end_tile = [&](int64_t item) { return std::min(col_tiles, (item % col_chunks + 1) * tiles_per_chunk); };
+    for (int64_t item = begin; item < end; ++item) {
+      for (int64_t t = first_tile(item); t < end_tile(item); ++t) {
+        const Tile tile = tile_at(item, t);
+        const std::array<char*, N>& corner = tile.corner;
+        const int64_t nr = tile.nr, nc = tile.nc;
+        // The tile this thread works on next, if any, whose runs of the
+        // packed operands are prefetched, each whole, while this one is
+        // worked on (Note [Transposed blocks in registers]).
+        Tile next{{}, 0, 0};
+        if (t + 1 < end_tile(item)) {
+          next = tile_at(item, t + 1);
+        } else if (item + 1 < end && first_tile(item + 1) < end_tile(item + 1)) {
+          next = tile_at(item + 1, first_tile(item + 1));
+        }
+        if constexpr (kHasVec) {
+          if (in_registers) {
+            // The whole 16 x 16 blocks in registers, the rest in strips.
+            const int64_t nr16 = nr / 16 * 16, nc16 = nc / 16 * 16;
+            const int tk = packed[1] ? 1 : 2, dk = 3 - tk;
+            const bool stream = stream_out && reinterpret_cast<uintptr_t>(corner[0]) % 64 == 0 && row_stride[0] % 16 == 0;
+            const float* next_t = next.nc > 0 ? reinterpret_cast<const float*>(next.corner[tk]) : nullptr;
+            auto blocks = [&]<bool kFirst>() {
+              TransposedBlocksAvx512<kFirst>(reinterpret_cast<const float*>(corner[tk]), inner[tk],
+                                             reinterpret_cast<const float*>(corner[dk]), row_stride[dk],
+                                             reinterpret_cast<float*>(corner[0]), row_stride[0], nr16, nc16, stream,
+                                             next_t, next.nc, next.nr * 4, vec);
+            };
+            if (tk == 1) {
+              blocks.template operator()<true>();
+            } else {
+              blocks.template operator()<false>();
+            }
+            std::array<char*, N> below, right;
+            for (int k = 0; k < N; ++k) {
+              below[k] = corner[k] + nr16 * row_stride[k] * elem_size[k];
+              right[k] = corner[k] + nc16 * inner[k] * elem_size[k];
+            }
+            run_rect(below, nr - nr16, nc);
+            run_rect(right, nr16, nc - nc16);
+            continue;
+          }
+        }
+        for (int k = 1; k < N; ++k) {
+          if (!packed[k] || row_stride[k] != 1) continue;
+          for (int64_t c = 0; c < next.nc; ++c) {
+            PrefetchLines(next.corner[k] + c * inner[k] * elem_size[k], next.nr * elem_size[k], /*for_write=*/false);
+          }
+        }
+        run_rect(corner, nr, nc);
       }
     }
     if (stream_out) _mm_sfence();
@@ -356,9 +504,14 @@ void MapUnary(const Tensor& out, const Tensor& a, const F& f) {
                        });
 }
 
-// out[i] = f(a[i], b[i]); `a` and `b` broadcast to out's shape.
-template <typename Out, typename A, typename B, typename F>
-void MapBinary(const Tensor& out, const Tensor& a, const Tensor& b, const F& f) {
+// out[i] = f(a[i], b[i]); `a` and `b` broadcast to out's shape. `vec`,
+// where given (float operands only), is f on __m512 vectors (Note
+// [Transposed blocks in registers]), e.g. [](auto x, auto y) { return x + y; }.
+template <typename Out, typename A, typename B, typename F, typename Vec = internal::NoVec>
+void MapBinary(const Tensor& out, const Tensor& a, const Tensor& b, const F& f, const Vec& vec = {}) {
+  static_assert(std::is_same_v<Vec, internal::NoVec> ||
+                    (std::is_same_v<Out, float> && std::is_same_v<A, float> && std::is_same_v<B, float>),
+                "a vector form is for float operands");
   Out* o = out.data_ptr<Out>();
   const A* x = a.data_ptr<A>();
   const B* y = b.data_ptr<B>();
@@ -380,7 +533,8 @@ void MapBinary(const Tensor& out, const Tensor& a, const Tensor& b, const F& f) 
       {sizeof(Out), sizeof(A), sizeof(B)}, [&](std::array<char*, 3> p, int64_t len, std::array<int64_t, 3> st) {
         internal::BinaryRow<Out, A, B>(reinterpret_cast<Out*>(p[0]), reinterpret_cast<const A*>(p[1]),
                                        reinterpret_cast<const B*>(p[2]), len, st[0], st[1], st[2], f);
-      });
+      },
+      vec);
 }
 
 // out[i] = f(a[i], b[i], c[i]) (where, and backward ops with three inputs).

@@ -2,6 +2,7 @@
 // broadcasting and type promotion, scalar forms, comparisons, where,
 // masked_fill, dtype conversion and copies, in-place forms, and the
 // elementwise backward ops. All run through the engine in elementwise.h.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -368,25 +369,33 @@ absl::Status RunBinary(BinOp op, const Tensor& out, const Tensor& a_in, const Te
       });
     } else {
       const C al = static_cast<C>(alpha);
-      // Specialise the hottest ops so that their loops vectorise.
+      // Specialise the hottest ops so that their loops vectorise; for float
+      // they also have a vector form (Note [Transposed blocks in registers]).
+      auto map = [&](auto f, auto vec) {
+        if constexpr (std::is_same_v<T, float>) {
+          MapBinary<T, T, T>(out, a, b, f, vec);
+        } else {
+          MapBinary<T, T, T>(out, a, b, f);
+        }
+      };
       switch (op) {
         case BinOp::kAdd:
           if (alpha == 1) {
-            MapBinary<T, T, T>(out, a, b, [](T x, T y) { return static_cast<T>(C(x) + C(y)); });
+            map([](T x, T y) { return static_cast<T>(C(x) + C(y)); }, [](auto x, auto y) { return x + y; });
             return;
           }
           break;
         case BinOp::kSub:
           if (alpha == 1) {
-            MapBinary<T, T, T>(out, a, b, [](T x, T y) { return static_cast<T>(C(x) - C(y)); });
+            map([](T x, T y) { return static_cast<T>(C(x) - C(y)); }, [](auto x, auto y) { return x - y; });
             return;
           }
           break;
         case BinOp::kMul:
-          MapBinary<T, T, T>(out, a, b, [](T x, T y) { return static_cast<T>(C(x) * C(y)); });
+          map([](T x, T y) { return static_cast<T>(C(x) * C(y)); }, [](auto x, auto y) { return x * y; });
           return;
         case BinOp::kDiv:
-          MapBinary<T, T, T>(out, a, b, [](T x, T y) { return static_cast<T>(C(x) / C(y)); });
+          map([](T x, T y) { return static_cast<T>(C(x) / C(y)); }, [](auto x, auto y) { return x / y; });
           return;
         default:
           break;
@@ -452,11 +461,28 @@ KernelResult Self(const OpCall& call) {
   return std::vector<Tensor>{self};
 }
 
+// True if a and b are the same elements in the same order (same storage,
+// offset, sizes and strides).
+bool SameView(const Tensor& a, const Tensor& b) {
+  return a.shares_storage_with(b) && a.storage_offset() == b.storage_offset() &&
+         std::ranges::equal(a.sizes(), b.sizes()) && std::ranges::equal(a.strides(), b.strides());
+}
+
 Kernel InplaceBinaryKernel(BinOp op) {
   return [op](const OpCall& call) -> KernelResult {
     const Tensor& self = call.input(0);
     double alpha = call.op->schema().AttrIndex("alpha") >= 0 ? call.attr("alpha").scalar() : 1.0;
-    AOT_RETURN_IF_ERROR(RunBinary(op, self, self, call.input(1), self.dtype(), alpha));
+    // An operand that reads self's memory in another order (x.add_(x.t()),
+    // x.add_(x[0])) would read elements already written: it is copied
+    // first, so the result is the out-of-place op's. The same view of self
+    // (x.mul_(x)) reads each element just before writing it, and is safe.
+    const Tensor& other = call.input(1);
+    if (other.shares_storage_with(self) && !SameView(other, self)) {
+      AOT_ASSIGN_OR_RETURN(Tensor fresh, ContiguousCopy(other).Checked());
+      AOT_RETURN_IF_ERROR(RunBinary(op, self, self, fresh, self.dtype(), alpha));
+    } else {
+      AOT_RETURN_IF_ERROR(RunBinary(op, self, self, other, self.dtype(), alpha));
+    }
     return Self(call);
   };
 }

@@ -372,6 +372,94 @@ TEST(ElementwiseKernelTest, LargeTiledOutputsStream) {
   CheckLargeTiledOutputs<double>(1455, 1453);
 }
 
+// float add, sub, mul and div with a transposed operand apply their vector
+// form to 16 x 16 blocks in registers where the CPU has AVX-512F (Note
+// [Transposed blocks in registers], elementwise.h) and the scalar form
+// elsewhere: every element must be the scalar float result, for the
+// transposed operand on either side, partial blocks and tiles at the edges,
+// a streamed output (2061 x 2048 floats: over 16 MiB, rows 64-byte
+// aligned) and outputs written in place through views whose rows are not
+// aligned.
+TEST(ElementwiseKernelTest, TransposedOperandGivesTheScalarResultForEveryBinaryOp) {
+  struct Op {
+    const char* name;
+    std::function<Tensor(const Tensor&, const Tensor&)> apply;
+    std::function<float(float, float)> scalar;
+  };
+  const std::vector<Op> ops = {
+      {"add", [](const Tensor& x, const Tensor& y) { return x + y; }, [](float x, float y) { return x + y; }},
+      {"sub", [](const Tensor& x, const Tensor& y) { return x - y; }, [](float x, float y) { return x - y; }},
+      {"mul", [](const Tensor& x, const Tensor& y) { return x * y; }, [](float x, float y) { return x * y; }},
+      {"div", [](const Tensor& x, const Tensor& y) { return x / y; }, [](float x, float y) { return x / y; }},
+  };
+  for (auto [rows, cols] : {std::pair<int64_t, int64_t>{37, 45}, {130, 129}, {2061, 2048}}) {
+    // Values in [0.5, 2): no zero divisors, sums and products in range.
+    auto values = [&](uint32_t seed) {
+      std::vector<float> v(rows * cols);
+      for (size_t i = 0; i < v.size(); ++i) v[i] = 0.5f + static_cast<float>((i * 2654435761u + seed) % 1536) / 1024;
+      return v;
+    };
+    const std::vector<float> av = values(41), bv = values(42);  // a as [cols, rows], b as [rows, cols].
+    Tensor at = Tensor::FromVector<float>(av, {cols, rows}).t();
+    Tensor b = Tensor::FromVector<float>(bv, {rows, cols});
+    for (const Op& op : ops) {
+      auto check = [&](const Tensor& got, bool t_first, const std::string& what) {
+        ASSERT_TRUE(got.ok()) << what << ": " << got.status();
+        ASSERT_EQ(std::vector<int64_t>(got.sizes().begin(), got.sizes().end()), (std::vector<int64_t>{rows, cols}))
+            << what;
+        absl::StatusOr<std::vector<float>> g = got.ToVector<float>();
+        ASSERT_TRUE(g.ok()) << what << ": " << g.status();
+        int64_t bad = 0, first = -1;
+        for (int64_t i = 0; i < rows; ++i) {
+          for (int64_t j = 0; j < cols; ++j) {
+            const float x = av[j * rows + i], y = bv[i * cols + j];
+            const float want = t_first ? op.scalar(x, y) : op.scalar(y, x);
+            if ((*g)[i * cols + j] != want && bad++ == 0) first = i * cols + j;
+          }
+        }
+        EXPECT_EQ(bad, 0) << what << ": first wrong at (" << first / cols << ", " << first % cols << ")";
+      };
+      const std::string where = std::string(op.name) + " [" + std::to_string(rows) + ", " + std::to_string(cols) + "]";
+      check(op.apply(at, b), true, where + " transposed first");
+      check(op.apply(b, at), false, where + " transposed second");
+      // In place into a view one element off a wider tensor's rows.
+      if (rows * cols < 100000) {
+        Tensor wide = Tensor::FromVector<float>(std::vector<float>(rows * (cols + 1)), {rows, cols + 1});
+        Tensor view = wide.slice(1, 1, cols + 1);
+        view.copy_(b);
+        if (std::string(op.name) == "add") view.add_(at);
+        if (std::string(op.name) == "sub") view.sub_(at);
+        if (std::string(op.name) == "mul") view.mul_(at);
+        if (std::string(op.name) == "div") view.div_(at);
+        check(view, false, where + " in place, unaligned rows");
+      }
+    }
+  }
+}
+
+// An in-place op whose other operand reads self's memory in another order
+// gives the out-of-place result: x.add_(x.t()) over enough tiles that a
+// tile would otherwise read elements an earlier one wrote, and a row of
+// self broadcast over it.
+TEST(ElementwiseKernelTest, InplaceWithAnotherViewOfSelfReadsTheOldValues) {
+  for (DType dtype : {DType::kFloat32, DType::kFloat64}) {
+    Tensor x = Random({300, 300}, dtype, -1, 1, 51);
+    const std::vector<double> xv = Values(x);
+    x.add_(x.t());
+    std::vector<double> want(xv.size());
+    for (int64_t i = 0; i < 300; ++i) {
+      for (int64_t j = 0; j < 300; ++j) want[i * 300 + j] = xv[i * 300 + j] + xv[j * 300 + i];
+    }
+    ExpectNear(x, want, 1e-6, "add_ of self transposed");
+    Tensor y = Random({4, 5}, dtype, -1, 1, 52);
+    const std::vector<double> yv = Values(y);
+    y.sub_(y.select(0, 2));
+    std::vector<double> want_y(yv.size());
+    for (size_t i = 0; i < yv.size(); ++i) want_y[i] = yv[i] - yv[2 * 5 + i % 5];
+    ExpectNear(y, want_y, 1e-6, "sub_ of a row of self");
+  }
+}
+
 // f32 math on a transposed input runs the vector functors through the tiles.
 // The transcendental ops of float rows take 16 lanes where the CPU has
 // AVX-512F (Note [Vector functors]) and 8 lanes through a buffer for
