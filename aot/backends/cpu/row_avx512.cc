@@ -174,7 +174,7 @@ void ShiftSubAvx512(const float* x, float m, float c, float* y, int64_t n, bool 
 
 namespace {
 
-// The same for an 8 x 8 block of 64-bit elements.
+// Transpose16x16 (row_avx512.h) for an 8 x 8 block of 64-bit elements.
 inline void Transpose8x8(__m512d* r) {
   __m512d t[8], u[8];
   for (int i = 0; i < 8; i += 2) {
