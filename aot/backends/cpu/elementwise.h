@@ -281,9 +281,12 @@ void RunPlan(const Plan& plan_in, std::array<char*, N> base, std::array<int64_t,
   // contiguous along the columns.
   constexpr bool kHasVec = N == 3 && !std::is_same_v<Vec, NoVec>;
   bool in_registers = false;
+  int tk = 0, dk = 0;  // The transposed input and the other.
   if constexpr (kHasVec) {
-    in_registers = HasAvx512F() && !packed[0] && inner[0] == 1 && packed[1] != packed[2] &&
-                   row_stride[packed[1] ? 1 : 2] == 1 && inner[packed[1] ? 1 : 2] > 0 && inner[packed[1] ? 2 : 1] == 1;
+    tk = packed[1] ? 1 : 2;
+    dk = 3 - tk;
+    in_registers = HasAvx512F() && !packed[0] && inner[0] == 1 && packed[tk] && !packed[dk] && row_stride[tk] == 1 &&
+                   inner[tk] > 0 && inner[dk] == 1;
     for (int k = 0; k < N; ++k) in_registers = in_registers && elem_size[k] == 4;
   }
   ParallelFor(items, std::max<int64_t>(1, kGrain / per_item), [&](int64_t begin, int64_t end) {
@@ -366,7 +369,6 @@ void RunPlan(const Plan& plan_in, std::array<char*, N> base, std::array<int64_t,
           if (in_registers) {
             // The whole 16 x 16 blocks in registers, the rest in strips.
             const int64_t nr16 = nr / 16 * 16, nc16 = nc / 16 * 16;
-            const int tk = packed[1] ? 1 : 2, dk = 3 - tk;
             const bool stream = stream_out && reinterpret_cast<uintptr_t>(corner[0]) % 64 == 0 && row_stride[0] % 16 == 0;
             const float* next_t = next.nc > 0 ? reinterpret_cast<const float*>(next.corner[tk]) : nullptr;
             auto blocks = [&]<bool kFirst>() {

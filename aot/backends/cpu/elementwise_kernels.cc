@@ -461,28 +461,26 @@ KernelResult Self(const OpCall& call) {
   return std::vector<Tensor>{self};
 }
 
-// True if a and b are the same elements in the same order (same storage,
-// offset, sizes and strides).
-bool SameView(const Tensor& a, const Tensor& b) {
-  return a.shares_storage_with(b) && a.storage_offset() == b.storage_offset() &&
-         std::ranges::equal(a.sizes(), b.sizes()) && std::ranges::equal(a.strides(), b.strides());
+// `src` itself, or a contiguous copy of it where it shares memory with
+// `dst` in another arrangement (x.add_(x.t()), x.add_(x[0]), x.copy_ of an
+// overlapping view): an elementwise kernel writing dst would otherwise read
+// elements it had already written. The very same view of dst (x.mul_(x))
+// reads each element just before writing it, and needs no copy.
+absl::StatusOr<Tensor> ReadableWhileWriting(const Tensor& src, const Tensor& dst) {
+  if (!src.shares_storage_with(dst)) return src;
+  const bool same_view = src.dtype() == dst.dtype() && src.storage_offset() == dst.storage_offset() &&
+                         std::ranges::equal(src.sizes(), dst.sizes()) &&
+                         std::ranges::equal(src.strides(), dst.strides());
+  if (same_view) return src;
+  return ContiguousCopy(src).Checked();
 }
 
 Kernel InplaceBinaryKernel(BinOp op) {
   return [op](const OpCall& call) -> KernelResult {
     const Tensor& self = call.input(0);
     double alpha = call.op->schema().AttrIndex("alpha") >= 0 ? call.attr("alpha").scalar() : 1.0;
-    // An operand that reads self's memory in another order (x.add_(x.t()),
-    // x.add_(x[0])) would read elements already written: it is copied
-    // first, so the result is the out-of-place op's. The same view of self
-    // (x.mul_(x)) reads each element just before writing it, and is safe.
-    const Tensor& other = call.input(1);
-    if (other.shares_storage_with(self) && !SameView(other, self)) {
-      AOT_ASSIGN_OR_RETURN(Tensor fresh, ContiguousCopy(other).Checked());
-      AOT_RETURN_IF_ERROR(RunBinary(op, self, self, fresh, self.dtype(), alpha));
-    } else {
-      AOT_RETURN_IF_ERROR(RunBinary(op, self, self, other, self.dtype(), alpha));
-    }
+    AOT_ASSIGN_OR_RETURN(Tensor other, ReadableWhileWriting(call.input(1), self));
+    AOT_RETURN_IF_ERROR(RunBinary(op, self, self, other, self.dtype(), alpha));
     return Self(call);
   };
 }
@@ -528,14 +526,8 @@ KernelResult CopyInplaceKernel(const OpCall& call) {
     return absl::UnimplementedError(
         absl::StrCat("copy_: copying from ", src.device().ToString(), " to cpu needs that device's backend"));
   }
-  // Reading and writing overlapping memory elementwise is only safe when it
-  // is the same elements; copy through a temporary when src aliases self.
-  if (src.shares_storage_with(self)) {
-    AOT_ASSIGN_OR_RETURN(Tensor fresh, ContiguousCopy(src).Checked());
-    CopyInto(self, fresh);
-  } else {
-    CopyInto(self, src);
-  }
+  AOT_ASSIGN_OR_RETURN(Tensor from, ReadableWhileWriting(src, self));
+  CopyInto(self, from);
   return Self(call);
 }
 
