@@ -2,11 +2,15 @@
 // by Dinic's algorithm (BFS level graph, blocking flow by iterative DFS with
 // current-arc pointers, so paths of any length use no call stack).
 //
+// The network is built in two passes over the same edges: first CountEdge
+// for each (so that every node's arcs can be stored together), then AddEdge
+// for each, in any order.
+//
 //   MaxFlow flow(/*num_nodes=*/4);
-//   flow.AddEdge(0, 1, 3);
-//   flow.AddEdge(0, 2, 2);
-//   flow.AddEdge(1, 3, 2);
-//   flow.AddEdge(2, 3, MaxFlow::kInfinity);
+//   struct { int from, to; int64_t cap; } edges[] = {
+//       {0, 1, 3}, {0, 2, 2}, {1, 3, 2}, {2, 3, MaxFlow::kInfinity}};
+//   for (const auto& e : edges) flow.CountEdge(e.from, e.to);
+//   for (const auto& e : edges) flow.AddEdge(e.from, e.to, e.cap);
 //   int64_t value = flow.Solve(/*source=*/0, /*sink=*/3);    // 4
 //   std::vector<bool> s = flow.MinCutNearSink();              // {1, 1, 0, 0}
 //
@@ -15,11 +19,8 @@
 // mostly-infinite networks the partitioners build it runs a few phases of
 // O(V + E) each.
 //
-// Memory: 32 bytes per edge and 20 per node, built as the edges are added
-// (no second copy in another layout at Solve). A compile of a 1000-block
-// chain solves a network of 30k edges; a layout that kept the edge list and
-// a CSR copy took 2.5 MB, which glibc handed back to the system after each
-// compile and faulted in again (~13 us a page here), 3 ms of a 17 ms compile.
+// Memory: 32 bytes per edge and 16 per node, and no second copy in another
+// layout: see Note [Arcs by tail] in max_flow.cc.
 #ifndef AOT_PARTITION_MAX_FLOW_H_
 #define AOT_PARTITION_MAX_FLOW_H_
 
@@ -40,25 +41,24 @@ class MaxFlow {
   explicit MaxFlow(int num_nodes = 0);
 
   int num_nodes() const { return num_nodes_; }
-  int num_edges() const { return static_cast<int>(arcs_.size() / 2); }
-  // Adds a node and returns its id.
-  int AddNode() {
-    first_arc_.push_back(-1);
-    last_arc_.push_back(-1);
-    return num_nodes_++;
-  }
-  // Makes room for `n` edges in all (an optimisation: AddEdge grows as needed).
-  void ReserveEdges(int n);
-  // Adds an edge from `from` to `to` with `capacity` (>= 0; capacities at or
-  // above kInfinity are infinite) and returns its id. Must precede Solve.
+  // The edges added so far.
+  int num_edges() const { return num_added_; }
+
+  // The first pass: declares an edge from `from` to `to`. Every CountEdge
+  // precedes every AddEdge.
+  void CountEdge(int from, int to);
+  // The second pass: adds an edge declared by CountEdge (the same ends; the
+  // order of the calls need not match), with `capacity` (>= 0; capacities
+  // at or above kInfinity are infinite). Returns the edge's handle for
+  // flow(). Must precede Solve.
   int AddEdge(int from, int to, int64_t capacity);
 
   // Computes a maximum flow from `source` to `sink` and returns its value,
   // or kInfinity if a path of infinite edges joins them (the flow is then
-  // not meaningful). Call once.
+  // not meaningful). Every declared edge must have been added. Call once.
   int64_t Solve(int source, int sink);
 
-  // After Solve: the flow on edge `edge` (an id from AddEdge).
+  // After Solve: the flow on the edge with handle `edge` (from AddEdge).
   int64_t flow(int edge) const;
   // After Solve: a minimum cut as membership of the source side. The source
   // side nearest the source is the set reachable from it in the residual
@@ -71,28 +71,33 @@ class MaxFlow {
   int num_phases() const { return num_phases_; }
 
  private:
+  // Turns the counts into each node's range of arcs (on the first AddEdge).
+  void Lay();
   bool BuildLevels();
   int64_t BlockingFlow();
 
   int num_nodes_;
   int source_ = -1;
   int sink_ = -1;
+  bool laid_ = false;
   bool solved_ = false;
+  int num_counted_ = 0;
+  int num_added_ = 0;
   int num_phases_ = 0;
-  // Edge e is the forward arc 2e (tail -> head) and the reverse arc 2e + 1
-  // (head -> tail, residual 0 at the start), so the pair of arc a is a ^ 1
-  // and the flow on edge e is the residual of its reverse arc. The arcs
-  // leaving a node form a list in edge order (next), from first_arc_ to
-  // last_arc_ (-1: none): the order a CSR sorted by tail would have.
+  // Every edge is a forward arc (tail -> head) and a reverse arc (head ->
+  // tail, residual 0 at the start), each the other's `pair`; the flow on an
+  // edge is the residual of its reverse arc. The arcs leaving node v are
+  // arcs_[first_arc_[v], first_arc_[v + 1]), in the order they were added.
+  // Before Lay, first_arc_[v + 1] counts v's arcs.
   struct Arc {
     int head;
-    int next;
+    int pair;
     int64_t residual;
   };
   std::vector<Arc> arcs_;
   std::vector<int> first_arc_;
-  std::vector<int> last_arc_;
-  // Scratch of the phases.
+  // Scratch of the phases. current_ is also each node's next free arc
+  // while adding.
   std::vector<int> level_;
   std::vector<int> current_;
   std::vector<int> queue_;

@@ -17,6 +17,16 @@ struct Edge {
   int64_t capacity;
 };
 
+// Builds the network of `edges` in the two passes MaxFlow asks for; returns
+// each edge's handle in `handles` when given.
+void AddEdges(MaxFlow& flow, const std::vector<Edge>& edges, std::vector<int>* handles = nullptr) {
+  for (const Edge& e : edges) flow.CountEdge(e.from, e.to);
+  for (const Edge& e : edges) {
+    int h = flow.AddEdge(e.from, e.to, e.capacity);
+    if (handles != nullptr) handles->push_back(h);
+  }
+}
+
 // The capacity of the edges leaving `side` (true: source side).
 int64_t CutCapacity(const std::vector<Edge>& edges, const std::vector<bool>& side) {
   int64_t total = 0;
@@ -27,10 +37,12 @@ int64_t CutCapacity(const std::vector<Edge>& edges, const std::vector<bool>& sid
 }
 
 // Checks capacity and conservation of the flow Solve found.
-void ExpectValidFlow(const MaxFlow& flow, const std::vector<Edge>& edges, int source, int sink, int64_t value) {
+void ExpectValidFlow(const MaxFlow& flow, const std::vector<Edge>& edges, const std::vector<int>& handles, int source,
+                     int sink, int64_t value) {
+  ASSERT_EQ(handles.size(), edges.size());
   std::vector<int64_t> net(flow.num_nodes(), 0);
   for (int e = 0; e < static_cast<int>(edges.size()); ++e) {
-    int64_t f = flow.flow(e);
+    int64_t f = flow.flow(handles[e]);
     EXPECT_GE(f, 0) << "edge " << e;
     EXPECT_LE(f, edges[e].capacity) << "edge " << e;
     net[edges[e].from] -= f;
@@ -49,10 +61,7 @@ void ExpectValidFlow(const MaxFlow& flow, const std::vector<Edge>& edges, int so
 
 TEST(MaxFlowTest, HeaderExample) {
   MaxFlow flow(4);
-  flow.AddEdge(0, 1, 3);
-  flow.AddEdge(0, 2, 2);
-  flow.AddEdge(1, 3, 2);
-  flow.AddEdge(2, 3, MaxFlow::kInfinity);
+  AddEdges(flow, {{0, 1, 3}, {0, 2, 2}, {1, 3, 2}, {2, 3, MaxFlow::kInfinity}});
   EXPECT_EQ(flow.Solve(0, 3), 4);
   // Cut edges 1 -> 3 and 0 -> 2; node 2 reaches the sink by an infinite edge.
   EXPECT_THAT(flow.MinCutNearSink(), ElementsAre(true, true, false, false));
@@ -64,16 +73,17 @@ TEST(MaxFlowTest, ClassicNetwork) {
   std::vector<Edge> edges = {{0, 1, 16}, {0, 2, 13}, {1, 3, 12}, {2, 1, 4}, {3, 2, 9},
                              {2, 4, 14}, {4, 3, 7},  {3, 5, 20}, {4, 5, 4}};
   MaxFlow flow(6);
-  for (const Edge& e : edges) flow.AddEdge(e.from, e.to, e.capacity);
+  std::vector<int> handles;
+  AddEdges(flow, edges, &handles);
   EXPECT_EQ(flow.Solve(0, 5), 23);
-  ExpectValidFlow(flow, edges, 0, 5, 23);
+  ExpectValidFlow(flow, edges, handles, 0, 5, 23);
   EXPECT_EQ(CutCapacity(edges, flow.MinCutNearSource()), 23);
   EXPECT_EQ(CutCapacity(edges, flow.MinCutNearSink()), 23);
 }
 
 TEST(MaxFlowTest, DisconnectedSinkHasZeroFlow) {
   MaxFlow flow(3);
-  flow.AddEdge(0, 1, 5);
+  AddEdges(flow, {{0, 1, 5}});
   EXPECT_EQ(flow.Solve(0, 2), 0);
   EXPECT_EQ(flow.num_phases(), 0);
   EXPECT_THAT(flow.MinCutNearSource(), ElementsAre(true, true, false));
@@ -82,21 +92,18 @@ TEST(MaxFlowTest, DisconnectedSinkHasZeroFlow) {
 
 TEST(MaxFlowTest, PathOfInfiniteEdgesIsUnbounded) {
   MaxFlow flow(4);
-  flow.AddEdge(0, 1, MaxFlow::kInfinity);
-  flow.AddEdge(1, 3, MaxFlow::kInfinity);
-  flow.AddEdge(0, 2, 7);
-  flow.AddEdge(2, 3, MaxFlow::kInfinity);
+  AddEdges(flow, {{0, 1, MaxFlow::kInfinity}, {1, 3, MaxFlow::kInfinity}, {0, 2, 7}, {2, 3, MaxFlow::kInfinity}});
   EXPECT_EQ(flow.Solve(0, 3), MaxFlow::kInfinity);
 }
 
 TEST(MaxFlowTest, InfiniteEdgesBehindFiniteOnesAreFine) {
   // A diamond of infinite edges behind one finite edge.
   MaxFlow flow(5);
-  flow.AddEdge(0, 1, 11);
-  flow.AddEdge(1, 2, MaxFlow::kInfinity);
-  flow.AddEdge(1, 3, MaxFlow::kInfinity);
-  flow.AddEdge(2, 4, MaxFlow::kInfinity);
-  flow.AddEdge(3, 4, MaxFlow::kInfinity);
+  AddEdges(flow, {{0, 1, 11},
+                  {1, 2, MaxFlow::kInfinity},
+                  {1, 3, MaxFlow::kInfinity},
+                  {2, 4, MaxFlow::kInfinity},
+                  {3, 4, MaxFlow::kInfinity}});
   EXPECT_EQ(flow.Solve(0, 4), 11);
   EXPECT_THAT(flow.MinCutNearSource(), ElementsAre(true, false, false, false, false));
 }
@@ -104,15 +111,17 @@ TEST(MaxFlowTest, InfiniteEdgesBehindFiniteOnesAreFine) {
 TEST(MaxFlowTest, ParallelAndAntiParallelEdges) {
   std::vector<Edge> edges = {{0, 1, 3}, {0, 1, 4}, {1, 0, 10}, {1, 2, 5}, {2, 1, 1}, {1, 2, 1}};
   MaxFlow flow(3);
-  for (const Edge& e : edges) flow.AddEdge(e.from, e.to, e.capacity);
+  std::vector<int> handles;
+  AddEdges(flow, edges, &handles);
   EXPECT_EQ(flow.Solve(0, 2), 6);
-  ExpectValidFlow(flow, edges, 0, 2, 6);
+  ExpectValidFlow(flow, edges, handles, 0, 2, 6);
 }
 
 TEST(MaxFlowTest, LongChainUsesNoRecursion) {
   // A million-node path: a recursive DFS would overflow the stack.
   constexpr int kNodes = 1000000;
   MaxFlow flow(kNodes);
+  for (int v = 0; v + 1 < kNodes; ++v) flow.CountEdge(v, v + 1);
   for (int v = 0; v + 1 < kNodes; ++v) flow.AddEdge(v, v + 1, v == kNodes / 2 ? 3 : 1000);
   EXPECT_EQ(flow.Solve(0, kNodes - 1), 3);
   std::vector<bool> side = flow.MinCutNearSource();
@@ -123,9 +132,7 @@ TEST(MaxFlowTest, LongChainUsesNoRecursion) {
 TEST(MaxFlowTest, TiesPickTheCutNearestEachEnd) {
   // 0 -> 1 -> 2 -> 3 with equal capacities: every edge is a minimum cut.
   MaxFlow flow(4);
-  flow.AddEdge(0, 1, 2);
-  flow.AddEdge(1, 2, 2);
-  flow.AddEdge(2, 3, 2);
+  AddEdges(flow, {{0, 1, 2}, {1, 2, 2}, {2, 3, 2}});
   EXPECT_EQ(flow.Solve(0, 3), 2);
   EXPECT_THAT(flow.MinCutNearSource(), ElementsAre(true, false, false, false));
   EXPECT_THAT(flow.MinCutNearSink(), ElementsAre(true, true, true, false));
@@ -145,7 +152,12 @@ TEST(MaxFlowTest, MatchesBruteForceMinCutOnRandomGraphs) {
       edges.push_back({a, b, static_cast<int64_t>(rng() % 10)});
     }
     MaxFlow flow(n);
-    for (const Edge& e : edges) flow.AddEdge(e.from, e.to, e.capacity);
+    // Declared in one order and added in the reverse one.
+    for (const Edge& e : edges) flow.CountEdge(e.from, e.to);
+    std::vector<int> handles(edges.size());
+    for (int e = static_cast<int>(edges.size()) - 1; e >= 0; --e) {
+      handles[e] = flow.AddEdge(edges[e].from, edges[e].to, edges[e].capacity);
+    }
     int source = 0, sink = n - 1;
     int64_t value = flow.Solve(source, sink);
 
@@ -157,7 +169,7 @@ TEST(MaxFlowTest, MatchesBruteForceMinCutOnRandomGraphs) {
       best = std::min(best, CutCapacity(edges, side));
     }
     ASSERT_EQ(value, best) << "trial " << trial;
-    ExpectValidFlow(flow, edges, source, sink, value);
+    ExpectValidFlow(flow, edges, handles, source, sink, value);
     std::vector<bool> near_source = flow.MinCutNearSource();
     std::vector<bool> near_sink = flow.MinCutNearSink();
     EXPECT_EQ(CutCapacity(edges, near_source), value);
@@ -169,6 +181,20 @@ TEST(MaxFlowTest, MatchesBruteForceMinCutOnRandomGraphs) {
       }
     }
   }
+}
+
+TEST(MaxFlowDeathTest, EdgeNotDeclaredIsCaught) {
+  MaxFlow flow(3);
+  flow.CountEdge(0, 1);
+  EXPECT_DEATH(flow.AddEdge(0, 2, 1), "was not declared by CountEdge");
+}
+
+TEST(MaxFlowDeathTest, DeclaredEdgeNotAddedIsCaught) {
+  MaxFlow flow(3);
+  flow.CountEdge(0, 1);
+  flow.CountEdge(1, 2);
+  flow.AddEdge(0, 1, 1);
+  EXPECT_DEATH(flow.Solve(0, 2), "declared by CountEdge but not added");
 }
 
 }  // namespace

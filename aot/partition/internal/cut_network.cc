@@ -21,14 +21,11 @@ absl::StatusOr<std::vector<bool>> SolveCut(const JointAnalysis& a, const CutCapa
   std::vector<int> in_node(a.num_units(), -1);
   std::vector<int> out_node(a.num_values(), -1);
   int n = 2;
-  int max_edges = 0;  // At most what the loop below adds.
   for (int unit = 0; unit < a.num_units(); ++unit) {
     if (!a.decided_by_cut(unit)) continue;
     in_node[unit] = n;
     n += 2;  // in(u) = n, f(u) = n + 1.
     for (int v = a.value_begin(unit); v < a.value_begin(unit + 1); ++v) out_node[v] = n++;
-    const int num_values = a.value_begin(unit + 1) - a.value_begin(unit);
-    max_edges += 2 * num_values + 5 + 2 * static_cast<int>(a.operands(unit).size());
   }
   // Tie-breaking: scale by K, add 2 per recomputed unit and 1 per kUnclaimed
   // unit in the forward.
@@ -51,39 +48,44 @@ absl::StatusOr<std::vector<bool>> SolveCut(const JointAnalysis& a, const CutCapa
   const bool break_ties = scale > 1;
   auto scaled = [scale](int64_t c) { return c >= kInf ? kInf : c * scale; };
 
+  // Calls add(from, to, capacity) for every edge of the network.
+  auto for_each_edge = [&](auto&& add) {
+    for (int unit = 0; unit < a.num_units(); ++unit) {
+      const int in = in_node[unit];
+      if (in < 0) continue;
+      const int f = in + 1;
+      for (int v = a.value_begin(unit); v < a.value_begin(unit + 1); ++v) {
+        if (caps.save[v] > 0) add(in, out_node[v], scaled(caps.save[v]));
+        if (a.needed(v)) add(out_node[v], kSink, kInf);
+      }
+      add(in, f, kInf);
+      if (a.is_primal(unit)) {
+        add(kSource, in, kInf);
+      } else if (caps.backward[unit] > 0) {
+        add(kSource, in, scaled(caps.backward[unit]));
+      }
+      if (a.region(unit) == Region::kForward) add(kSource, f, kInf);
+      if (!a.is_primal(unit)) {
+        int64_t recompute = scaled(caps.recompute[unit]);
+        if (break_ties && recompute < kInf) recompute += 2;
+        if (recompute > 0) add(f, in, recompute);
+      }
+      if (break_ties && a.region(unit) == Region::kUnclaimed) add(f, kSink, 1);
+      for (int v : a.operands(unit)) {
+        if (v < 0) continue;  // Tangent operands only occur in kBackward units.
+        add(out_node[v], in, kInf);
+        add(f, in_node[a.unit_of(v)] + 1, kInf);
+      }
+    }
+  };
   MaxFlow flow(n);
-  flow.ReserveEdges(max_edges);
-  for (int unit = 0; unit < a.num_units(); ++unit) {
-    const int in = in_node[unit];
-    if (in < 0) continue;
-    const int f = in + 1;
-    for (int v = a.value_begin(unit); v < a.value_begin(unit + 1); ++v) {
-      if (caps.save[v] > 0) flow.AddEdge(in, out_node[v], scaled(caps.save[v]));
-      if (a.needed(v)) flow.AddEdge(out_node[v], kSink, kInf);
-    }
-    flow.AddEdge(in, f, kInf);
-    if (a.is_primal(unit)) {
-      flow.AddEdge(kSource, in, kInf);
-    } else if (caps.backward[unit] > 0) {
-      flow.AddEdge(kSource, in, scaled(caps.backward[unit]));
-    }
-    if (a.region(unit) == Region::kForward) flow.AddEdge(kSource, f, kInf);
-    if (!a.is_primal(unit)) {
-      int64_t recompute = scaled(caps.recompute[unit]);
-      if (break_ties && recompute < kInf) recompute += 2;
-      if (recompute > 0) flow.AddEdge(f, in, recompute);
-    }
-    if (break_ties && a.region(unit) == Region::kUnclaimed) flow.AddEdge(f, kSink, 1);
-    for (int v : a.operands(unit)) {
-      if (v < 0) continue;  // Tangent operands only occur in kBackward units.
-      flow.AddEdge(out_node[v], in, kInf);
-      flow.AddEdge(f, in_node[a.unit_of(v)] + 1, kInf);
-    }
-  }
+  for_each_edge([&flow](int from, int to, int64_t) { flow.CountEdge(from, to); });
+  for_each_edge([&flow](int from, int to, int64_t capacity) { flow.AddEdge(from, to, capacity); });
   int64_t value = flow.Solve(kSource, kSink);
   if (value >= kInf) {
     return absl::InvalidArgumentError(
-        "partition: no saved set satisfies the constraints (recompute annotations or policy contradict)");
+        "partition: no saved set satisfies the constraints (recompute "
+        "annotations or policy contradict)");
   }
   if (cut_value != nullptr) *cut_value = value / scale;
   std::vector<bool> source_side = flow.MinCutNearSink();
