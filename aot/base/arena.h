@@ -19,22 +19,82 @@
 // at once; ReleaseArenaPool() gives what it keeps back to the system. The
 // 256 KiB chunks, which hold nearly all of a big graph, are slices of 2 MiB
 // slabs advised for transparent huge pages (Note [Arena chunks on huge
-// pages] in arena.cc).
+// pages] in arena.cc). ScratchArray, below, takes a large array's storage
+// from the same pool.
 #ifndef AOT_BASE_ARENA_H_
 #define AOT_BASE_ARENA_H_
 
 #include <cstddef>
 #include <cstdint>
 #include <new>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 namespace aot {
 
 // Frees the chunks the process-wide pool keeps (those of arenas already
-// gone) and returns their bytes: for a process that is done building big
-// graphs. Arenas alive keep theirs; later arenas make new chunks.
+// gone, and the blocks of ScratchArrays already gone) and returns their
+// bytes: for a process that is done building big graphs. Arenas alive keep
+// theirs; later arenas make new chunks.
 size_t ReleaseArenaPool();
+
+// Storage for ScratchArray: `bytes` is rounded up to what the block holds.
+// Blocks of at least kScratchPoolMinBytes come from the pool (Note [Scratch
+// blocks] in arena.cc), smaller ones from operator new.
+inline constexpr size_t kScratchPoolMinBytes = size_t{1} << 20;
+void* TakeScratchBlock(size_t* bytes);
+void GiveScratchBlock(void* p, size_t bytes);
+
+// A fixed-size array of trivial T, uninitialised, for a large table a pass
+// fills and drops (MaxFlow's arcs): from the process-wide pool when large,
+// so that running the pass again reuses memory already faulted in (on huge
+// pages) instead of taking fresh memory from malloc.
+//
+//   ScratchArray<Arc> arcs(n);   // arcs[0 .. n) uninitialised
+template <typename T>
+class ScratchArray {
+  static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>);
+  static_assert(alignof(T) <= alignof(std::max_align_t));
+
+ public:
+  ScratchArray() = default;
+  explicit ScratchArray(size_t n) : size_(n) {
+    if (n == 0) return;
+    bytes_ = n * sizeof(T);
+    data_ = static_cast<T*>(TakeScratchBlock(&bytes_));
+  }
+  ScratchArray(const ScratchArray&) = delete;
+  ScratchArray& operator=(const ScratchArray&) = delete;
+  ScratchArray(ScratchArray&& o) noexcept { *this = std::move(o); }
+  ScratchArray& operator=(ScratchArray&& o) noexcept {
+    if (this != &o) {
+      Free();
+      data_ = std::exchange(o.data_, nullptr);
+      size_ = std::exchange(o.size_, 0);
+      bytes_ = std::exchange(o.bytes_, 0);
+    }
+    return *this;
+  }
+  ~ScratchArray() { Free(); }
+
+  size_t size() const { return size_; }
+  T* data() { return data_; }
+  const T* data() const { return data_; }
+  T& operator[](size_t i) { return data_[i]; }
+  const T& operator[](size_t i) const { return data_[i]; }
+
+ private:
+  void Free() {
+    if (data_ != nullptr) GiveScratchBlock(data_, bytes_);
+    data_ = nullptr;
+    size_ = bytes_ = 0;
+  }
+
+  T* data_ = nullptr;
+  size_t size_ = 0;
+  size_t bytes_ = 0;
+};
 
 class Arena {
  public:

@@ -102,5 +102,57 @@ TEST(ArenaTest, ReleasingThePoolFreesWhatFreedArenasKept) {
   EXPECT_EQ(q[99], 9);
 }
 
+TEST(ScratchArrayTest, SmallAndLargeArraysHoldWhatIsWritten) {
+  for (size_t n : {size_t{1}, size_t{1000}, size_t{3} << 20}) {
+    ScratchArray<int64_t> a(n);
+    ASSERT_EQ(a.size(), n);
+    for (size_t i = 0; i < n; ++i) a[i] = static_cast<int64_t>(i) * 3;
+    for (size_t i = 0; i < n; i += 997) ASSERT_EQ(a[i], static_cast<int64_t>(i) * 3);
+    EXPECT_EQ(a[n - 1], static_cast<int64_t>(n - 1) * 3);
+  }
+  ScratchArray<int> empty;
+  EXPECT_EQ(empty.size(), 0u);
+  EXPECT_EQ(ScratchArray<int>(0).data(), nullptr);
+}
+
+// A large array's block goes back to the pool: the next array of a size it
+// fits reuses it, one of twice that size or more does not get it.
+TEST(ScratchArrayTest, LargeBlocksAreReusedAndReleased) {
+  ReleaseArenaPool();
+  const size_t n = (size_t{6} << 20) / sizeof(int);  // 6 MiB.
+  const int* first;
+  {
+    ScratchArray<int> a(n);
+    first = a.data();
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(first) % (size_t{2} << 20), 0u);  // Huge-page aligned.
+  }
+  {
+    ScratchArray<int> smaller(n - 1000);
+    EXPECT_EQ(smaller.data(), first);
+    ScratchArray<int> tiny(n / 12);  // 512 KiB: operator new, not the pool.
+    EXPECT_NE(tiny.data(), first);
+  }
+  {
+    ScratchArray<int> much_smaller(n / 6);  // 1 MiB: the 6 MiB block is over twice its 2 MiB.
+    EXPECT_NE(much_smaller.data(), first);
+  }
+  EXPECT_GE(ReleaseArenaPool(), size_t{8} << 20);
+  EXPECT_EQ(ReleaseArenaPool(), 0u);
+}
+
+TEST(ScratchArrayTest, MovingHandsOverTheBlock) {
+  ScratchArray<double> a(size_t{1} << 18);  // 2 MiB.
+  a[5] = 2.5;
+  double* data = a.data();
+  ScratchArray<double> b(std::move(a));
+  EXPECT_EQ(b.data(), data);
+  EXPECT_EQ(b[5], 2.5);
+  EXPECT_EQ(a.size(), 0u);  // NOLINT(bugprone-use-after-move): moved-from is empty.
+  ScratchArray<double> c(10);
+  c = std::move(b);
+  EXPECT_EQ(c.data(), data);
+  EXPECT_EQ(c.size(), size_t{1} << 18);
+}
+
 }  // namespace
 }  // namespace aot

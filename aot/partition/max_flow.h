@@ -19,14 +19,17 @@
 // mostly-infinite networks the partitioners build it runs a few phases of
 // O(V + E) each.
 //
-// Memory: 32 bytes per edge and 16 per node, and no second copy in another
-// layout: see Note [Arcs by tail] in max_flow.cc.
+// Memory: 32 bytes per edge (a ScratchArray: pooled, see aot/base/arena.h)
+// and 16 per node, and no second copy in another layout: see Note [Arcs by
+// tail] in max_flow.cc.
 #ifndef AOT_PARTITION_MAX_FLOW_H_
 #define AOT_PARTITION_MAX_FLOW_H_
 
 #include <cstdint>
 #include <limits>
 #include <vector>
+
+#include "aot/base/arena.h"
 
 namespace aot::partition {
 
@@ -94,7 +97,7 @@ class MaxFlow {
     int pair;
     int64_t residual;
   };
-  std::vector<Arc> arcs_;
+  ScratchArray<Arc> arcs_;
   std::vector<int> first_arc_;
   // Scratch of the phases. current_ is also each node's next free arc
   // while adding.
