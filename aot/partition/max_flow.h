@@ -33,8 +33,8 @@
 
 namespace aot::partition {
 
-// A flow network: add nodes and edges, then Solve once. Not reusable after
-// Solve except for the queries below. Not thread-safe.
+// A flow network: declare and add its edges, then Solve once. Not reusable
+// after Solve except for the queries below. Not thread-safe.
 class MaxFlow {
  public:
   // An unbounded capacity. Sums of finite capacities must stay below
