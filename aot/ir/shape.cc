@@ -2,34 +2,52 @@
 
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "aot/base/check.h"
 
 namespace aot::ir {
 namespace {
 
-const std::string* InternSymbol(absl::string_view name) {
-  static std::mutex* mu = new std::mutex;
-  static auto* table = new absl::flat_hash_map<std::string, std::unique_ptr<std::string>>;
-  std::lock_guard<std::mutex> lock(*mu);
-  auto& slot = (*table)[name];
-  if (!slot) slot = std::make_unique<std::string>(name);
-  return slot.get();
+// The interned symbols: names by index and indices by name. Never freed, so
+// symbol() can return a view.
+struct SymbolTable {
+  std::mutex mu;
+  std::vector<std::unique_ptr<std::string>> names;
+  absl::flat_hash_map<std::string, int64_t> index;
+};
+
+SymbolTable& Symbols() {
+  static SymbolTable* const table = new SymbolTable;
+  return *table;
 }
 
 }  // namespace
 
 Dim Dim::Symbol(absl::string_view name) {
+  SymbolTable& t = Symbols();
+  std::lock_guard<std::mutex> lock(t.mu);
+  auto [it, inserted] = t.index.try_emplace(name, static_cast<int64_t>(t.names.size()));
+  if (inserted) {
+    AOT_CHECK(it->second < kMinConcrete - std::numeric_limits<int64_t>::min()) << "too many symbols";
+    t.names.push_back(std::make_unique<std::string>(name));
+  }
   Dim d;
-  d.symbol_ = InternSymbol(name);
+  d.bits_ = std::numeric_limits<int64_t>::min() + it->second;
   return d;
 }
 
-absl::string_view Dim::symbol() const { return symbol_ ? absl::string_view(*symbol_) : ""; }
+absl::string_view Dim::symbol() const {
+  if (!is_symbolic()) return "";
+  SymbolTable& t = Symbols();
+  std::lock_guard<std::mutex> lock(t.mu);
+  return *t.names[bits_ - std::numeric_limits<int64_t>::min()];
+}
 
-std::string Dim::ToString() const { return symbol_ ? *symbol_ : absl::StrCat(value_); }
+std::string Dim::ToString() const { return is_symbolic() ? std::string(symbol()) : absl::StrCat(bits_); }
 
 Shape::Shape(std::initializer_list<int64_t> sizes) {
   for (int64_t s : sizes) dims_.push_back(Dim(s));

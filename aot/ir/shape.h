@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <limits>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -25,40 +26,41 @@ namespace aot::ir {
 class Dim {
  public:
   constexpr Dim() = default;
-  constexpr Dim(int64_t size) : value_(size) {}  // NOLINT: implicit by design.
+  // A concrete size. Sizes below kMinConcrete (far below any valid size,
+  // which is >= 0) are not representable: they would read as symbols.
+  constexpr Dim(int64_t size) : bits_(size) {}  // NOLINT: implicit by design.
   // Returns the symbolic dimension `name` (an identifier, not a number).
   static Dim Symbol(absl::string_view name);
 
-  bool is_symbolic() const { return symbol_ != nullptr; }
+  bool is_symbolic() const { return bits_ < kMinConcrete; }
   // Returns the size, or nullopt for a symbol.
   std::optional<int64_t> concrete() const {
-    if (symbol_) return std::nullopt;
-    return value_;
+    if (is_symbolic()) return std::nullopt;
+    return bits_;
   }
-  // Returns the size; the caller has checked !is_symbolic().
-  int64_t value() const { return value_; }
+  // Returns the size (0 for a symbol); the caller has checked !is_symbolic().
+  int64_t value() const { return is_symbolic() ? 0 : bits_; }
   // Returns the symbol's name ("" for a concrete Dim).
   absl::string_view symbol() const;
-
   std::string ToString() const;
 
-  friend bool operator==(const Dim& a, const Dim& b) {
-    return a.symbol_ == b.symbol_ && a.value_ == b.value_;
-  }
+  friend bool operator==(const Dim& a, const Dim& b) { return a.bits_ == b.bits_; }
   friend bool operator!=(const Dim& a, const Dim& b) { return !(a == b); }
   template <typename H>
   friend H AbslHashValue(H h, const Dim& d) {
-    return H::combine(std::move(h), d.value_, d.symbol_);
+    return H::combine(std::move(h), d.bits_);
   }
 
+  // The lowest concrete size a Dim holds.
+  static constexpr int64_t kMinConcrete = std::numeric_limits<int64_t>::min() + (int64_t{1} << 32);
+
  private:
-  int64_t value_ = 0;
-  const std::string* symbol_ = nullptr;  // Interned, never freed.
+  // A concrete size, or for the symbol interned i-th (Dim::Symbol) the
+  // number int64 min + i: 8 bytes where a size and a symbol pointer took 16,
+  // and every TensorMeta holds four inline.
+  int64_t bits_ = 0;
 };
 
-// A shape's dimensions: inline up to rank 4 (nearly every tensor of a
-// model), on the heap beyond. Every value of a graph holds one, so its
-// inline size is graph memory (see docs/building.md, Compile latency).
 using DimVec = absl::InlinedVector<Dim, 4>;
 
 // The dimensions of a tensor. Rank 0 is a scalar.

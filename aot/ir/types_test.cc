@@ -1,5 +1,7 @@
 #include <limits>
 
+#include "absl/hash/hash.h"
+#include "absl/strings/str_cat.h"
 #include "aot/ir/attr.h"
 #include "aot/ir/device.h"
 #include "aot/ir/dtype.h"
@@ -53,6 +55,29 @@ TEST(ShapeTest, ConcreteAndSymbolicDims) {
   EXPECT_NE(Dim::Symbol("N"), b.dim(0));
   EXPECT_EQ(Shape().ToString(), "[]");
   EXPECT_EQ(Shape().numel(), 1);
+}
+
+TEST(ShapeTest, DimHoldsEverySizeAndSymbolInEightBytes) {
+  static_assert(sizeof(Dim) == 8);
+  for (int64_t size : {int64_t{0}, int64_t{1}, int64_t{-1}, std::numeric_limits<int64_t>::max(), Dim::kMinConcrete}) {
+    Dim d(size);
+    EXPECT_FALSE(d.is_symbolic()) << size;
+    EXPECT_EQ(d.concrete(), size);
+    EXPECT_EQ(d.value(), size);
+    EXPECT_EQ(d.symbol(), "");
+    EXPECT_EQ(d.ToString(), absl::StrCat(size));
+  }
+  Dim b = Dim::Symbol("batch");
+  Dim n = Dim::Symbol("n");
+  EXPECT_TRUE(b.is_symbolic());
+  EXPECT_EQ(b.concrete(), std::nullopt);
+  EXPECT_EQ(b.value(), 0);
+  EXPECT_EQ(b.symbol(), "batch");
+  EXPECT_EQ(n.ToString(), "n");
+  EXPECT_EQ(Dim::Symbol("batch"), b);
+  EXPECT_NE(b, n);
+  EXPECT_NE(b, Dim(0));
+  EXPECT_EQ(absl::Hash<Dim>()(Dim::Symbol("n")), absl::Hash<Dim>()(n));
 }
 
 TEST(TensorMetaTest, PrintsDeviceStridesAndGrad) {
