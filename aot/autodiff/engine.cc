@@ -166,7 +166,7 @@ Tensor UnsavedResult(const ir::OpDef& op) {
 // reads it, and a rule that re-dispatches the call has it recomputed) nor a
 // copy of each operand's sizes and dtype (136 bytes for two operands; the
 // saved operand has them, since a tensor's sizes and dtype never change).
-// That took the node from 632 to about 350 bytes with its control block.
+// That took sizeof(OpNode) from 616 to 320 bytes.
 
 // The node of one recorded op.
 class OpNode : public Node {
