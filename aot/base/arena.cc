@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <mutex>
 #include <new>
-#include <utility>
 #include <vector>
 
+#include "aot/base/block_cache.h"
 #include "aot/base/huge_pages.h"
 
 namespace aot {
@@ -40,18 +40,6 @@ char* MapSlab() { return static_cast<char*>(MapHugePages(kHugePage)); }
 // fresh slabs that the kernel zeroed on first touch: about 22 huge-page
 // faults (44 MB zeroed) per compile, none once the pool kept them. A process that
 // is done with big graphs gives the pool back with ReleaseArenaPool().
-
-// Note [Scratch blocks]
-// A pass that needs one large table for a while (MaxFlow's arcs: 9.6 MB at
-// bench:compile_latency's N = 10000) takes it as a ScratchArray: whole huge
-// pages mapped by the pool, kept when freed like the arenas' chunks. From
-// malloc, such a block was mapped fresh on the first compile and, after
-// that, lived or died with glibc's heap trimming; from the pool the first
-// compile faults it in on a handful of huge pages (about 2400 small-page
-// faults fewer at 9.6 MB) and later ones reuse it. A request takes the
-// smallest kept block that fits and is at most twice its size (so a small
-// table does not tie up a big block while a big one maps another); the
-// pool's blocks are thus at most twice what was held at once.
 
 // Chunks of the standard sizes, by size class (4 KiB << class): the freed
 // ones kept for reuse, and new ones made.
@@ -104,52 +92,16 @@ class ChunkPool {
     pooled_bytes_ += size;
   }
 
-  // Returns a scratch block of `*bytes` (rounded up to whole huge pages,
-  // at least kScratchPoolMinBytes): the smallest kept one that is at most
-  // twice that, or a new mapping. Sets `*bytes` to the block's size.
-  char* TakeBlock(size_t* bytes) {
-    const size_t want = (*bytes + kHugePage - 1) / kHugePage * kHugePage;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      int best = -1;
-      for (int i = 0; i < static_cast<int>(blocks_.size()); ++i) {
-        const size_t size = blocks_[i].second;
-        if (size >= want && size <= 2 * want && (best < 0 || size < blocks_[best].second)) best = i;
-      }
-      if (best >= 0) {
-        auto [p, size] = blocks_[best];
-        blocks_.erase(blocks_.begin() + best);
-        pooled_bytes_ -= size;
-        *bytes = size;
-        return p;
-      }
-    }
-    void* p = MapHugePages(want);
-    if (p == nullptr) throw std::bad_alloc();
-    *bytes = want;
-    return static_cast<char*>(p);
-  }
-
-  // Keeps scratch block `p` of `bytes` (from TakeBlock) for reuse.
-  void GiveBlock(char* p, size_t bytes) {
-    std::lock_guard<std::mutex> lock(mu_);
-    blocks_.emplace_back(p, bytes);
-    pooled_bytes_ += bytes;
-  }
-
-  // Frees every pooled chunk and block; returns their bytes.
+  // Frees every pooled chunk; returns their bytes.
   size_t Release() {
     std::vector<char*> free[kClasses];
-    std::vector<std::pair<char*, size_t>> blocks;
     size_t bytes;
     {
       std::lock_guard<std::mutex> lock(mu_);
       for (int c = 0; c < kClasses; ++c) free[c].swap(free_[c]);
-      blocks.swap(blocks_);
       bytes = pooled_bytes_;
       pooled_bytes_ = 0;
     }
-    for (auto [p, size] : blocks) UnmapHugePages(p, size);
     for (int c = 0; c < kClasses; ++c) {
       const size_t size = size_t{4096} << c;
       for (char* p : free[c]) {
@@ -180,27 +132,38 @@ class ChunkPool {
 
   std::mutex mu_;
   std::vector<char*> free_[kClasses];
-  // Scratch blocks kept for reuse, with their sizes.
-  std::vector<std::pair<char*, size_t>> blocks_;
   size_t pooled_bytes_ = 0;
 };
 
+// Note [Scratch blocks]
+// A pass that needs one large table for a while (MaxFlow's arcs: 9.6 MB at
+// bench:compile_latency's N = 10000) takes it as a ScratchArray, from a
+// BlockCache of its own (Note [Block cache] in block_cache.cc: the CPU
+// tensor allocator's mechanism, huge pages from 2 MiB up). From malloc, such
+// a block was mapped fresh on the first compile and, after that, lived or
+// died with glibc's heap trimming; from the cache the first compile faults
+// it in on a handful of huge pages (about 2400 small-page faults fewer at
+// 9.6 MB) and a later table of the same rounded size reuses it. The cache
+// keeps at most kMaxScratchCached bytes.
+constexpr size_t kMaxScratchCached = size_t{256} << 20;
+
+BlockCache& ScratchCache() {
+  static BlockCache* const cache = new BlockCache(kMaxScratchCached);
+  return *cache;
+}
+
 }  // namespace
 
-size_t ReleaseArenaPool() { return ChunkPool::Get().Release(); }
+size_t ReleaseArenaPool() { return ChunkPool::Get().Release() + ScratchCache().Empty(); }
 
 void* TakeScratchBlock(size_t* bytes) {
-  if (*bytes < kScratchPoolMinBytes) return ::operator new(*bytes);
-  return ChunkPool::Get().TakeBlock(bytes);
+  *bytes = BlockCache::Round(*bytes);
+  void* p = ScratchCache().Take(*bytes);
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
 }
 
-void GiveScratchBlock(void* p, size_t bytes) {
-  if (bytes < kScratchPoolMinBytes) {
-    ::operator delete(p);
-  } else {
-    ChunkPool::Get().GiveBlock(static_cast<char*>(p), bytes);
-  }
-}
+void GiveScratchBlock(void* p, size_t bytes) { ScratchCache().Give(p, bytes); }
 
 Arena::~Arena() {
   ChunkPool& pool = ChunkPool::Get();

@@ -19,8 +19,8 @@
 // at once; ReleaseArenaPool() gives what it keeps back to the system. The
 // 256 KiB chunks, which hold nearly all of a big graph, are slices of 2 MiB
 // slabs advised for transparent huge pages (Note [Arena chunks on huge
-// pages] in arena.cc). ScratchArray, below, takes a large array's storage
-// from the same pool.
+// pages] in arena.cc). ScratchArray, below, keeps large arrays' blocks for
+// reuse in the same way.
 #ifndef AOT_BASE_ARENA_H_
 #define AOT_BASE_ARENA_H_
 
@@ -34,22 +34,21 @@
 namespace aot {
 
 // Frees the chunks the process-wide pool keeps (those of arenas already
-// gone, and the blocks of ScratchArrays already gone) and returns their
-// bytes: for a process that is done building big graphs. Arenas alive keep
+// gone) and the blocks ScratchArrays already gone left cached, and returns
+// their bytes: for a process that is done building big graphs. Arenas alive keep
 // theirs; later arenas make new chunks.
 size_t ReleaseArenaPool();
 
-// Storage for ScratchArray: `bytes` is rounded up to what the block holds.
-// Blocks of at least kScratchPoolMinBytes come from the pool (Note [Scratch
-// blocks] in arena.cc), smaller ones from operator new.
-inline constexpr size_t kScratchPoolMinBytes = size_t{1} << 20;
+// Storage for ScratchArray, from a cache of freed blocks (Note [Scratch
+// blocks] in arena.cc); `bytes` is rounded up to what the block holds.
+// Throws std::bad_alloc when the system has no memory, as new does.
 void* TakeScratchBlock(size_t* bytes);
 void GiveScratchBlock(void* p, size_t bytes);
 
 // A fixed-size array of trivial T, uninitialised, for a large table a pass
-// fills and drops (MaxFlow's arcs): from the process-wide pool when large,
-// so that running the pass again reuses memory already faulted in (on huge
-// pages) instead of taking fresh memory from malloc.
+// fills and drops (MaxFlow's arcs): from a process-wide BlockCache, so that
+// running the pass again reuses memory already faulted in (on huge pages)
+// instead of taking fresh memory from malloc.
 //
 //   ScratchArray<Arc> arcs(n);   // arcs[0 .. n) uninitialised
 template <typename T>

@@ -13,7 +13,7 @@ namespace aot {
 // the rest. The advice is a hint: where THP is off, or the kernel has no
 // free huge page, the mapping is backed by small pages and works the same.
 // Users: the IR arena's slabs (Note [Arena chunks on huge pages]) and the
-// CPU allocator's large blocks (Note [CPU block cache]).
+// large blocks of the block cache (Note [Block cache] in block_cache.cc).
 void* MapHugePages(size_t bytes) {
   if (bytes == 0) return nullptr;
   const size_t len = bytes + kHugePageBytes;

@@ -73,8 +73,8 @@ int64_t MaxFlow::Solve(int source, int sink) {
   source_ = source;
   sink_ = sink;
 
+  // Lay sized current_.
   level_.resize(num_nodes_);
-  current_.resize(num_nodes_);
   queue_.reserve(num_nodes_);
   int64_t total = 0;
   while (BuildLevels()) {
