@@ -24,6 +24,7 @@
 #define AOT_IR_GRAPH_H_
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <utility>
@@ -84,8 +85,8 @@ class Value {
   ~Value();
 
   const std::string& name() const { return name_; }
-  const TensorMeta& meta() const { return meta_; }
-  void set_meta(TensorMeta meta) { meta_ = std::move(meta); }
+  const TensorMeta& meta() const { return *meta_; }
+  void set_meta(const TensorMeta& meta);
   // The node that defines this value; nullptr for a graph input.
   Node* producer() const { return producer_; }
   bool is_input() const { return producer_ == nullptr; }
@@ -113,15 +114,17 @@ class Value {
   friend class Graph;
   friend class Node;
   friend class Use;
-  Value(Graph* graph, Node* producer, int index, int id, std::string name, TensorMeta meta)
-      : graph_(graph), producer_(producer), index_(index), id_(id), name_(std::move(name)), meta_(std::move(meta)) {}
+  Value(Graph* graph, Node* producer, int index, int id, std::string name, const TensorMeta* meta)
+      : graph_(graph), producer_(producer), index_(index), id_(id), name_(std::move(name)), meta_(meta) {}
 
   Graph* graph_;
   Node* producer_;
   int index_;
   int id_;  // In what was padding after index_.
   std::string name_;
-  TensorMeta meta_;
+  // Shared with every value of the graph that has the same metadata (Note
+  // [Interned metadata] in graph.cc).
+  const TensorMeta* meta_;
   Use* first_use_ = nullptr;
 };
 
@@ -333,7 +336,7 @@ class Graph {
   Node* NewNode(const OpDef* op, absl::Span<Value* const> operands, absl::Span<const int> group_sizes,
                 std::vector<AttrValue> attrs, int num_results);
   // Adds result `name` (not taken; `name_hash` is NameHash(name)).
-  Value* AddResult(Node* node, std::string name, size_t name_hash, TensorMeta meta);
+  Value* AddResult(Node* node, std::string name, size_t name_hash, const TensorMeta& meta);
   // The second half of the CreateUncheckedResolved* methods, after operands
   // and result names are checked: checks the attributes and inserts the node,
   // its results named `names` (free and distinct; `hashes` theirs).
@@ -354,10 +357,25 @@ class Graph {
   bool NameTaken(absl::string_view name, size_t hash) const;
   // UniqueName, also returning the chosen name's NameHash in `*hash`.
   std::string UniqueName(absl::string_view base, size_t* hash);
+  // The graph's copy of `meta` (the same for equal metadata, field by
+  // field: strides as given), made on first sight.
+  const TensorMeta* InternMeta(const TensorMeta& meta);
 
   std::string name_;
   // Declared first: destroyed after everything that lives in it.
   Arena arena_;
+  // The interned metadata that values point to (Note [Interned metadata]):
+  // a deque, so that each keeps its address; the index finds one by
+  // content, and the last one interned is tried first.
+  struct MetaPtrHash {
+    size_t operator()(const TensorMeta* m) const;
+  };
+  struct MetaPtrEq {
+    bool operator()(const TensorMeta* a, const TensorMeta* b) const;
+  };
+  std::deque<TensorMeta> metas_;
+  absl::flat_hash_set<const TensorMeta*, MetaPtrHash, MetaPtrEq> meta_index_;
+  const TensorMeta* last_meta_ = nullptr;
   std::vector<std::unique_ptr<Value>> inputs_;
   Node* first_ = nullptr;
   Node* last_ = nullptr;

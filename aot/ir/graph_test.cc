@@ -218,6 +218,39 @@ TEST(GraphTest, CloneIsDeepAndIndependent) {
   EXPECT_EQ(g.num_nodes(), 2);
 }
 
+TEST(GraphTest, ValuesShareInternedMetadataAndReadBackWhatTheyWereGiven) {
+  Graph g("f");
+  Value* x = g.AddInput("x", F32({4}));
+  Value* y = g.AddInput("y", F32({4, 2}));
+  TensorMeta strided = F32({4, 2});
+  strided.strides = {2, 1};  // Contiguous, but given explicitly.
+  Value* z = g.AddInput("z", strided);
+  Node* s = MustCreate(g, OpKind::kSin, {x});
+  Node* c = MustCreate(g, OpKind::kCos, {y});
+  // Equal metadata: one object; different metadata: each its own.
+  EXPECT_EQ(&s->result()->meta(), &x->meta());
+  EXPECT_EQ(&c->result()->meta(), &y->meta());
+  EXPECT_NE(&x->meta(), &y->meta());
+  // Explicit strides are kept, not replaced by an equal meta without them.
+  EXPECT_NE(&z->meta(), &y->meta());
+  EXPECT_EQ(z->meta().strides, (std::vector<int64_t>{2, 1}));
+  EXPECT_TRUE(y->meta().strides.empty());
+  // set_meta changes one value only.
+  TensorMeta grad = F32({4});
+  grad.requires_grad = true;
+  s->result()->set_meta(grad);
+  EXPECT_TRUE(s->result()->meta().requires_grad);
+  EXPECT_FALSE(x->meta().requires_grad);
+  EXPECT_EQ(s->result()->meta().ToString(), "f32[4] requires_grad");
+  // A clone's values point into the clone's own table.
+  g.SetOutputs({s->result(), c->result()});
+  std::unique_ptr<Graph> h = g.Clone();
+  EXPECT_NE(&h->input(0)->meta(), &x->meta());
+  EXPECT_EQ(&h->nodes()[1]->result()->meta(), &h->input(1)->meta());
+  EXPECT_EQ(h->input(2)->meta().strides, (std::vector<int64_t>{2, 1}));
+  EXPECT_TRUE(h->nodes()[0]->result()->meta().requires_grad);
+}
+
 TEST(GraphTest, InsertBeforeAndOrderOf) {
   Graph g;
   Value* x = g.AddInput("x", F32({4}));
