@@ -1,6 +1,7 @@
 #include "aot/ir/graph.h"
 
 #include <algorithm>
+#include <memory>
 
 #include "absl/hash/hash.h"
 #include "absl/strings/numbers.h"
@@ -109,21 +110,28 @@ absl::Status Node::set_attr(absl::string_view name, AttrValue value) {
   return absl::OkStatus();
 }
 
+const Node::Annotations& Node::annotations() const {
+  static const Annotations* const kNone = new Annotations;
+  return annotations_ != nullptr ? *annotations_ : *kNone;
+}
+
 absl::string_view Node::annotation(absl::string_view key) const {
-  for (const auto& [k, v] : annotations_) {
+  if (annotations_ == nullptr) return "";
+  for (const auto& [k, v] : *annotations_) {
     if (k == key) return v;
   }
   return "";
 }
 
 void Node::set_annotation(absl::string_view key, absl::string_view value) {
-  for (auto& [k, v] : annotations_) {
+  if (annotations_ == nullptr) annotations_ = std::make_unique<Annotations>();
+  for (auto& [k, v] : *annotations_) {
     if (k == key) {
       v = std::string(value);
       return;
     }
   }
-  annotations_.emplace_back(std::string(key), std::string(value));
+  annotations_->emplace_back(std::string(key), std::string(value));
 }
 
 bool Node::is_dead() const {
@@ -162,6 +170,8 @@ void Graph::Destroy(Node* node, bool unlink_uses) {
     v.~Value();
   }
   node->num_results_ = 0;
+  std::destroy_n(node->attrs_, node->num_attrs_);
+  node->num_attrs_ = 0;
   node->~Node();
 }
 
@@ -462,7 +472,7 @@ absl::StatusOr<Node*> Graph::AddCheckedNode(const OpDef& op, absl::Span<Value* c
 
 absl::StatusOr<Node*> Graph::CreateCopy(const Node& from, absl::Span<Value* const> operands, Node* insert_before) {
   const OpDef& op = from.op();
-  AOT_RETURN_IF_ERROR(CheckGroups(op, operands, from.group_sizes_));
+  AOT_RETURN_IF_ERROR(CheckGroups(op, operands, from.group_sizes()));
   absl::InlinedVector<size_t, 1> hashes;
   for (int r = 0; r < from.num_results_; ++r) {
     hashes.push_back(NameHash(from.results_[r].name()));
@@ -472,18 +482,24 @@ absl::StatusOr<Node*> Graph::CreateCopy(const Node& from, absl::Span<Value* cons
     }
   }
   // The attributes were checked when `from` was made.
-  Node* node = NewNode(&op, operands, from.group_sizes_, from.attrs_, from.num_results_);
-  node->annotations_ = from.annotations_;
+  Node* node = NewNode(&op, operands, from.group_sizes(), from.attrs(), from.num_results_);
+  if (from.annotations_ != nullptr) node->annotations_ = std::make_unique<Node::Annotations>(*from.annotations_);
   for (int r = 0; r < from.num_results_; ++r) {
     AddResult(node, from.results_[r].name(), hashes[r], from.results_[r].meta());
   }
   return Insert(node, insert_before);
 }
 
-Node* Graph::NewNode(const OpDef* op, absl::Span<Value* const> operands, absl::Span<const int> group_sizes,
-                     std::vector<AttrValue> attrs, int num_results) {
+// Note [The size of a graph node]
+// A node held its group sizes in an InlinedVector, its attributes in a
+// std::vector and its annotations in another (72 bytes between them, and a
+// malloc for every node with attributes, copied again with each copy of the
+// node). The group sizes and attributes now go in the arena right after the
+// node, and the annotations behind a pointer that is null for most nodes:
+// sizeof(Node) 136 -> 96 bytes.
+Node* Graph::NewNodeShell(const OpDef* op, absl::Span<Value* const> operands, absl::Span<const int> group_sizes,
+                          int num_attrs, int num_results) {
   Node* node = new (arena_.Allocate(sizeof(Node), alignof(Node))) Node(this, op);
-  node->group_sizes_.assign(group_sizes.begin(), group_sizes.end());
   const int num_operands = static_cast<int>(operands.size());
   if (num_operands > 0) node->operands_ = arena_.AllocateArray<Use>(num_operands);
   node->num_operands_ = num_operands;
@@ -491,8 +507,28 @@ Node* Graph::NewNode(const OpDef* op, absl::Span<Value* const> operands, absl::S
     Use* use = new (&node->operands_[k]) Use(node, k);
     use->set(operands[k]);
   }
-  node->attrs_ = std::move(attrs);
   if (num_results > 0) node->results_ = arena_.AllocateArray<Value>(num_results);
+  if (num_attrs > 0) node->attrs_ = arena_.AllocateArray<AttrValue>(num_attrs);
+  node->num_attrs_ = num_attrs;
+  node->num_groups_ = static_cast<int>(group_sizes.size());
+  if (!group_sizes.empty()) {
+    node->group_sizes_ = arena_.AllocateArray<int>(group_sizes.size());
+    std::copy(group_sizes.begin(), group_sizes.end(), node->group_sizes_);
+  }
+  return node;
+}
+
+Node* Graph::NewNode(const OpDef* op, absl::Span<Value* const> operands, absl::Span<const int> group_sizes,
+                     absl::Span<const AttrValue> attrs, int num_results) {
+  Node* node = NewNodeShell(op, operands, group_sizes, static_cast<int>(attrs.size()), num_results);
+  std::uninitialized_copy(attrs.begin(), attrs.end(), node->attrs_);
+  return node;
+}
+
+Node* Graph::NewNode(const OpDef* op, absl::Span<Value* const> operands, absl::Span<const int> group_sizes,
+                     std::vector<AttrValue>&& owned_attrs, int num_results) {
+  Node* node = NewNodeShell(op, operands, group_sizes, static_cast<int>(owned_attrs.size()), num_results);
+  std::uninitialized_move(owned_attrs.begin(), owned_attrs.end(), node->attrs_);
   return node;
 }
 
@@ -643,8 +679,8 @@ std::unique_ptr<Graph> Graph::Clone() const {
     absl::InlinedVector<Value*, 4> operands;
     operands.reserve(n->num_operands());
     for (int k = 0; k < n->num_operands(); ++k) operands.push_back(map[n->operand(k)->id()]);
-    Node* node = g->NewNode(n->op_, operands, n->group_sizes_, n->attrs_, n->num_results_);
-    node->annotations_ = n->annotations_;
+    Node* node = g->NewNode(n->op_, operands, n->group_sizes(), n->attrs(), n->num_results_);
+    if (n->annotations_ != nullptr) node->annotations_ = std::make_unique<Node::Annotations>(*n->annotations_);
     for (int r = 0; r < n->num_results_; ++r) {
       const Value* v = n->result(r);
       map[v->id()] = g->AddResult(node, v->name(), NameHash(v->name()), v->meta());

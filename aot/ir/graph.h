@@ -147,13 +147,14 @@ class Node {
   const Use& operand_use(int i) const { return operands_[i]; }
   // Operand groups: group g belongs to schema tensor argument g and holds
   // group_size(g) operands starting at group_start(g).
-  int num_groups() const { return static_cast<int>(group_sizes_.size()); }
+  int num_groups() const { return num_groups_; }
   int group_size(int g) const { return group_sizes_[g]; }
+  absl::Span<const int> group_sizes() const { return absl::MakeConstSpan(group_sizes_, num_groups_); }
   int group_start(int g) const;
   std::vector<Value*> group(int g) const;
 
   // Attributes in the schema's attr_args() order, defaults filled in.
-  absl::Span<const AttrValue> attrs() const { return attrs_; }
+  absl::Span<const AttrValue> attrs() const { return absl::MakeConstSpan(attrs_, num_attrs_); }
   // The attribute named `name`; AOT_CHECKs that the schema has it.
   const AttrValue& attr(absl::string_view name) const;
   // Sets attribute `name`; InvalidArgument if unknown or of the wrong type.
@@ -169,7 +170,8 @@ class Node {
   // Free-form annotations that passes and tools read (e.g. "scope" for the
   // module a node came from, "recompute" for partitioner hints). Printed and
   // serialized with the node.
-  const std::vector<std::pair<std::string, std::string>>& annotations() const { return annotations_; }
+  using Annotations = std::vector<std::pair<std::string, std::string>>;
+  const Annotations& annotations() const;
   // Returns the annotation `key`, or "" if unset.
   absl::string_view annotation(absl::string_view key) const;
   void set_annotation(absl::string_view key, absl::string_view value);
@@ -197,11 +199,16 @@ class Node {
   Use* operands_ = nullptr;
   int num_operands_ = 0;
   int num_results_ = 0;
+  int num_groups_ = 0;
+  int num_attrs_ = 0;
   Value* results_ = nullptr;
-  // Inline for the common sizes: one allocation less per node each.
-  absl::InlinedVector<int, 3> group_sizes_;
-  std::vector<AttrValue> attrs_;
-  std::vector<std::pair<std::string, std::string>> annotations_;
+  // Group sizes and attributes live in the arena too, right after the node
+  // (Note [The size of a graph node] in graph.cc); Graph::Destroy destroys
+  // the attributes.
+  int* group_sizes_ = nullptr;
+  AttrValue* attrs_ = nullptr;
+  // Null until the first annotation: most nodes have none.
+  std::unique_ptr<Annotations> annotations_;
   // The node's key in program order, valid while the graph's order_valid_
   // is set (see Graph::OrderOf).
   int64_t order_ = 0;
@@ -332,9 +339,15 @@ class Graph {
   absl::Status CheckGroups(const OpDef& op, absl::Span<Value* const> operands,
                            absl::Span<const int> group_sizes) const;
   // Allocates a node with room for `num_results` results (added with
-  // AddResult) in the arena; the caller inserts it.
+  // AddResult) in the arena, its attributes copied from `attrs` or moved
+  // from `owned_attrs`; the caller inserts it.
   Node* NewNode(const OpDef* op, absl::Span<Value* const> operands, absl::Span<const int> group_sizes,
-                std::vector<AttrValue> attrs, int num_results);
+                absl::Span<const AttrValue> attrs, int num_results);
+  Node* NewNode(const OpDef* op, absl::Span<Value* const> operands, absl::Span<const int> group_sizes,
+                std::vector<AttrValue>&& owned_attrs, int num_results);
+  // NewNode without its attributes: room for `num_attrs`, not constructed.
+  Node* NewNodeShell(const OpDef* op, absl::Span<Value* const> operands, absl::Span<const int> group_sizes,
+                     int num_attrs, int num_results);
   // Adds result `name` (not taken; `name_hash` is NameHash(name)).
   Value* AddResult(Node* node, std::string name, size_t name_hash, const TensorMeta& meta);
   // The second half of the CreateUncheckedResolved* methods, after operands

@@ -251,6 +251,16 @@ TEST(GraphTest, ValuesShareInternedMetadataAndReadBackWhatTheyWereGiven) {
   EXPECT_TRUE(h->nodes()[0]->result()->meta().requires_grad);
 }
 
+// The walks over a big graph read every node and value (Note [Interned
+// metadata], Note [The size of a graph node]); a regression here costs every
+// pass over a graph that no longer fits in cache.
+TEST(GraphTest, NodesAndValuesStaySmall) {
+  if (sizeof(void*) != 8) GTEST_SKIP() << "sizes measured on LP64";
+  EXPECT_LE(sizeof(Node), 96u);
+  EXPECT_LE(sizeof(Value), 72u);
+  EXPECT_LE(sizeof(Use), 40u);
+}
+
 TEST(GraphTest, InsertBeforeAndOrderOf) {
   Graph g;
   Value* x = g.AddInput("x", F32({4}));
