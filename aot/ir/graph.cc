@@ -238,8 +238,8 @@ std::string Graph::UniqueName(absl::string_view base, size_t* hash) {
 
 // Note [Interned metadata]
 // A value's TensorMeta (88 bytes) was a field of its own, though nearly
-// every value of a big graph has the metadata of many others (each of the
-// 90000 values of bench:compile_latency's N = 10000 joint graph is f32[16]).
+// every value of a big graph has the metadata of many others (in
+// bench:compile_latency's chain every value is an f32[16]).
 // Values now point into the graph's table of distinct metadata, which makes
 // a Value 72 bytes instead of 152, and a graph that no longer fits in cache
 // that much less to read on every walk. Interning costs a comparison with
