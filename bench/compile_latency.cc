@@ -12,6 +12,9 @@
 //   bazel run --config=opt //bench:compile_latency -- --benchmark_repetitions=10
 //     --benchmark_report_aggregates_only=true
 //
+// bench/instruction_counts.py counts the instructions of one compile per N
+// under valgrind, the machine-independent check that the work is linear.
+//
 // Note [The benchmark's heap]
 // A compile at N=10000 mallocs and frees some 100 MB. glibc returns the top
 // of its heap to the system when more than a threshold is free there, and
