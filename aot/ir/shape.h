@@ -61,6 +61,9 @@ class Dim {
   int64_t bits_ = 0;
 };
 
+// A shape's dimensions: inline up to rank 4 (nearly every tensor of a
+// model), on the heap beyond. Every TensorMeta holds one (a graph keeps one
+// TensorMeta per distinct metadata: Note [Interned metadata] in graph.cc).
 using DimVec = absl::InlinedVector<Dim, 4>;
 
 // The dimensions of a tensor. Rank 0 is a scalar.
